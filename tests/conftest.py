@@ -1,0 +1,21 @@
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.services import running_redis
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A private redis-server for the whole session; tests flush it as they need."""
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def enamel_dir() -> Path:
+    path = Path(settings.ENAMEL_DATA_DIR)
+    if not (path / "enamel.csv").is_file():
+        pytest.skip(f"ENAMEL data not found at {path} (set ENAMEL_DATA_DIR or provide ../shared)")
+    return path
