@@ -1,0 +1,55 @@
+"""What an evaluation produces, as plain data (no Django)."""
+
+from dataclasses import asdict, dataclass, field
+
+# Sample statuses. Only PASSED counts as correct.
+PASSED = "passed"
+WRONG_ANSWER = "wrong_answer"
+ERROR = "error"
+TIMEOUT = "timeout"
+MEMORY = "memory"
+KILLED = "killed"
+STATUSES = (PASSED, WRONG_ANSWER, ERROR, TIMEOUT, MEMORY, KILLED)
+
+
+@dataclass
+class SampleResult:
+    status: str
+    efficiency: float = 0.0
+    levels: list[float] = field(default_factory=list)  # efficiency per level
+    times: list[float | None] = field(default_factory=list)  # slowest test per level, seconds
+    peak_memory: int = 0  # bytes
+    isolation: str = ""
+    error: str = ""  # "ExceptionType: short message", or what went wrong
+    failed_level: int | None = None  # where a timeout / memory error / failure happened
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASSED
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SampleResult":
+        return cls(**data)
+
+
+@dataclass
+class ProblemEvaluation:
+    task_id: str
+    samples: list[SampleResult]
+    pass_at_k: dict[int, float]
+    eff_at_k: dict[int, float]
+    reference_times: list[float]  # slowest reference test per level, seconds
+    timeout: float  # T = alpha x the slowest reference time over weighted levels
+    isolation: str
+    wall_seconds: float
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def c(self) -> int:
+        return sum(sample.passed for sample in self.samples)

@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from problems.models import Problem
+
+
+class LanguageModel(models.Model):
+    """A code-generating model that submissions are evaluated for."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+    organisation = models.CharField(max_length=120, blank=True)
+    parameters_billions = models.FloatField(
+        null=True, blank=True, help_text="Parameter count in billions, where known"
+    )
+    open_weights = models.BooleanField(default=False)
+    link = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Visibility(models.TextChoices):
+        PENDING = "pending"
+        PUBLISHED = "published"
+        HIDDEN = "hidden"
+
+    model = models.ForeignKey(LanguageModel, on_delete=models.CASCADE, related_name="submissions")
+    upload = models.BinaryField(help_text="The uploaded file, byte for byte")
+    upload_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=20)  # enamel-json, evalplus-jsonl, evalplus-zip
+    temperature = models.FloatField(null=True, blank=True)
+    samples_per_problem = models.PositiveIntegerField(default=1)
+    notes = models.TextField(blank=True)
+    submitter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    failure_reason = models.TextField(blank=True)
+    problems_total = models.PositiveIntegerField(default=0)
+    problems_done = models.PositiveIntegerField(default=0)
+    problem_set_hash = models.CharField(max_length=64, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PENDING
+    )
+    environment = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)  # {"pass@1": …, "eff@1": …}
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.model}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("leaderboard:submission", args=[self.pk])
+
+
+class ProblemResult(models.Model):
+    """One problem of one submission: its metrics and all its samples in compact form."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="results")
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="results")
+    problem_hash = models.CharField(max_length=64)
+    n = models.PositiveIntegerField()
+    c = models.PositiveIntegerField()
+    pass_at_k = models.JSONField(default=dict)  # {"1": 0.5, "10": …}
+    eff_at_k = models.JSONField(default=dict)
+    samples = models.JSONField(default=list)  # SampleResult.to_dict() per sample, in file order
+    worker = models.CharField(max_length=200, blank=True)
+    wall_seconds = models.FloatField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "problem"], name="one_result_per_problem")
+        ]
+        ordering = ["problem__index"]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}:{self.problem}"
