@@ -23,6 +23,7 @@ venv: $(VENV)/.runtime
 run: $(VENV)/.runtime
 	@bash deploy/run-local.sh
 
+# Settings pass through the environment, e.g. DATABASE_URL=postgres://… make test
 test: $(VENV)/.dev
 	@bash deploy/system-packages.sh test
 	$(PY) -m ruff check .
