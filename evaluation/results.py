@@ -14,7 +14,11 @@ STATUSES = (PASSED, WRONG_ANSWER, ERROR, TIMEOUT, MEMORY, KILLED)
 
 @dataclass
 class SampleResult:
+    """One sample's verdict. A timeout or memory error after level 0 is still `correct`:
+    ENAMEL right-censors it (the slow levels score 0) instead of failing the sample."""
+
     status: str
+    correct: bool = False
     efficiency: float = 0.0
     levels: list[float] = field(default_factory=list)  # efficiency per level
     times: list[float | None] = field(default_factory=list)  # slowest test per level, seconds
@@ -22,10 +26,6 @@ class SampleResult:
     isolation: str = ""
     error: str = ""  # "ExceptionType: short message", or what went wrong
     failed_level: int | None = None  # where a timeout / memory error / failure happened
-
-    @property
-    def passed(self) -> bool:
-        return self.status == PASSED
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,4 +52,4 @@ class ProblemEvaluation:
 
     @property
     def c(self) -> int:
-        return sum(sample.passed for sample in self.samples)
+        return sum(sample.correct for sample in self.samples)
