@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evaluation.formats import (
     ENAMEL_JSON,
@@ -110,6 +112,56 @@ def test_zip_orders_samples_numerically_under_a_top_folder():
     parsed = parse_samples("upload.bin", data, known_task_ids={"HumanEval/0", "HumanEval/3"})
     assert parsed.format == EVALPLUS_ZIP
     assert parsed.samples == {"HumanEval/0": ["zero \u00e9"], "HumanEval/3": ["two", "ten"]}
+
+
+sample_sets = st.dictionaries(
+    st.integers(0, 163).map(lambda index: f"HumanEval/{index}"),
+    # A leading byte order mark is dropped from zip members, as Python itself ignores it.
+    st.lists(st.text().filter(lambda code: not code.startswith("\ufeff")), min_size=1, max_size=5),
+    min_size=1,
+    max_size=5,
+)
+
+
+def as_enamel_list(samples: dict[str, list[str]]) -> bytes:
+    entries: list[list[str] | None] = [None] * 164
+    for task_id, codes in samples.items():
+        entries[int(task_id.split("/")[1])] = codes
+    return json.dumps(entries).encode()
+
+
+def as_enamel_dict(samples: dict[str, list[str]]) -> bytes:
+    return json.dumps({task_id.split("/")[1]: codes for task_id, codes in samples.items()}).encode()
+
+
+def as_jsonl(samples: dict[str, list[str]]) -> bytes:
+    return jsonl(*({"task_id": t, "solution": c} for t, codes in samples.items() for c in codes))
+
+
+def as_zip(samples: dict[str, list[str]]) -> bytes:
+    return make_zip(
+        {
+            f"HumanEval_{task_id.split('/')[1]}/{number}.py": code.encode()
+            for task_id, codes in samples.items()
+            for number, code in enumerate(codes)
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "encode, format_name",
+    [
+        (as_enamel_list, ENAMEL_JSON),
+        (as_enamel_dict, ENAMEL_JSON),
+        (as_jsonl, EVALPLUS_JSONL),
+        (as_zip, EVALPLUS_ZIP),
+    ],
+)
+@given(samples=sample_sets)
+def test_every_format_round_trips(encode, format_name, samples):
+    parsed = parse_samples("upload", encode(samples))
+    assert parsed.format == format_name
+    assert parsed.samples == dict(sorted(samples.items(), key=lambda item: int(item[0][10:])))
 
 
 BAD_INPUTS = [
