@@ -1,0 +1,265 @@
+"""Evaluates the samples of one problem: tests from the cache, every run in the sandbox.
+
+Plain Python, no Django (evaluation.api is the Django-aware door). The reference solution is
+timed here, in the same sandbox and interleaved repetition by repetition with the samples,
+so the efficiency ratio holds on a slow or noisy machine.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from evaluation import results
+from evaluation.cache import TestCache, TestSet
+from evaluation.metrics import hodges_lehmann, problem_metrics
+from evaluation.sandbox import RunResult, Sandbox
+from evaluation.scoring import SampleRun, score_sample, timeout_seconds
+from evaluation.spec import EvalSettings, ProblemSpec
+from evaluation.testgen import GenerationError
+
+# A reference solution gets this long per test before the problem is declared broken.
+REFERENCE_TIMEOUT_SECONDS = 60.0
+# The hard kill comes this much later than the timeout estimated so far, so that noise in that
+# estimate never kills a sample ENAMEL would have let finish; later ones are scored post hoc.
+KILL_MARGIN = 1.25
+# What a run may spend outside the call (input decoding, output encoding, pipes) beyond the
+# least the reference needed on the same test, before the excess counts as the sample's time.
+OVERHEAD_SLACK = 1.5
+OVERHEAD_FLOOR_SECONDS = 0.0005
+
+Progress = Callable[[int, int], None]
+_RUN_FAILURES = {"timeout": results.TIMEOUT, "memory": results.MEMORY, "killed": results.KILLED}
+
+
+class EvaluationError(Exception):
+    """The problem itself cannot be evaluated (broken generator, reference or checker)."""
+
+
+def load_checker(spec: ProblemSpec) -> Callable[[object, object, object], bool]:
+    # As ENAMEL does: the prompt first (its imports), its stub closed with `pass`.
+    scope: dict = {}
+    try:
+        exec(f"{spec.prompt}\n    pass\n{spec.checker}\n", scope)  # noqa: S102 - problem data
+        return scope["__check"]
+    except Exception as exc:
+        raise EvaluationError(f"{spec.task_id}: checker does not load: {_describe(exc)}") from None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+
+
+def reference_answers(sandbox: Sandbox, spec: ProblemSpec, blobs: list[bytes]) -> list[object]:
+    answers = []
+    for number, blob in enumerate(blobs):
+        run = sandbox.run(spec.reference_program, spec.entry_point, blob, REFERENCE_TIMEOUT_SECONDS)
+        if run.status != "ok":
+            raise EvaluationError(
+                f"{spec.task_id}: reference solution failed on a test ({number}): "
+                f"{run.status} {run.error}".strip()
+            )
+        answers.append(run.output)
+    return answers
+
+
+@dataclass
+class _ReferenceTimes:
+    """The reference's timings per test: a first quick pass, then full interleaved repetitions."""
+
+    quick: list[list[float]]
+    reps: list[list[list[float]]]
+    overhead: list[list[float]]  # least time a run of this test spent outside the call
+
+
+class ProblemRunner:
+    def __init__(
+        self, spec: ProblemSpec, tests: TestSet, settings: EvalSettings, sandbox: Sandbox
+    ) -> None:
+        self.spec = spec
+        self.tests = tests
+        self.settings = settings
+        self.sandbox = sandbox
+        self.check = load_checker(spec)
+        self.repetitions = [settings.repetitions if h else 1 for h in spec.hardness]
+        shape = [[[] for _ in level.tests] for level in tests.levels]
+        self.reference = _ReferenceTimes(
+            quick=[[0.0] * len(level.tests) for level in tests.levels],
+            reps=shape,
+            overhead=[[0.0] * len(level.tests) for level in tests.levels],
+        )
+        self._quick_pass()
+
+    def _run_reference(self, level: int, test: int) -> float:
+        run = self.sandbox.run(
+            self.spec.reference_program,
+            self.spec.entry_point,
+            self.tests.levels[level].tests[test].args,
+            REFERENCE_TIMEOUT_SECONDS,
+        )
+        if run.status != "ok":
+            raise EvaluationError(
+                f"{self.spec.task_id}: reference solution failed on level {level} test {test}: "
+                f"{run.status} {run.error}".strip()
+            )
+        spent_outside = max(0.0, run.wall_seconds - run.call_seconds)
+        overhead = self.reference.overhead[level]
+        overhead[test] = min(overhead[test], spent_outside) if overhead[test] else spent_outside
+        return min(run.call_seconds, run.wall_seconds)
+
+    def _quick_pass(self) -> None:
+        """One reference run per test: the timeout estimate for the hard kill and the
+        harness overhead baseline, before any sample runs."""
+        for level, tests in enumerate(self.tests.levels):
+            for test in range(len(tests.tests)):
+                self.reference.quick[level][test] = self._run_reference(level, test)
+
+    def _reference_estimate(self, level: int, test: int) -> float:
+        reps = self.reference.reps[level][test]
+        return hodges_lehmann(reps) if reps else self.reference.quick[level][test]
+
+    def _timeout_estimate(self) -> float:
+        estimates = [
+            [self._reference_estimate(level, test) for test in range(len(tests.tests))]
+            for level, tests in enumerate(self.tests.levels)
+        ]
+        return timeout_seconds(estimates, list(self.spec.hardness), self.settings.timeout_factor)
+
+    def _allowance(self, level: int, test: int) -> float:
+        return self.reference.overhead[level][test] * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
+
+    def _trusted_seconds(self, run: RunResult, level: int, test: int) -> float:
+        # The call's own clock is precise but lives in the sample's process; the zygote's
+        # wall clock cannot be fooled. A sample whose clock claims far less than the wall
+        # clock shows (beyond the reference's own overhead) is charged the difference.
+        call = min(run.call_seconds, run.wall_seconds)
+        return max(call, run.wall_seconds - self._allowance(level, test))
+
+    def _ensure_reference_reps(self, level: int, test: int, count: int) -> None:
+        reps = self.reference.reps[level][test]
+        while len(reps) < count:
+            reps.append(self._run_reference(level, test))
+
+    def run_sample(self, code: str) -> SampleRun:
+        program = self.spec.sample_program(code)
+        outcome = SampleRun()
+        for level, tests in enumerate(self.tests.levels):
+            weighted = bool(self.spec.hardness[level])
+            level_times = []
+            for number, test in enumerate(tests.tests):
+                expected_input = test.input()
+                reps = []
+                for repetition in range(self.repetitions[level]):
+                    if weighted:  # interleave: the reference's repetition right before ours
+                        self._ensure_reference_reps(level, number, repetition + 1)
+                    deadline = (
+                        KILL_MARGIN * self._timeout_estimate()
+                        + self.settings.tolerance_seconds
+                        + self._allowance(level, number)
+                    )
+                    run = self.sandbox.run(program, self.spec.entry_point, test.args, deadline)
+                    outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
+                    failure = self._failure(run, expected_input, test.answer)
+                    if failure is not None:
+                        outcome.stop, outcome.stop_level = failure, level
+                        outcome.error = run.error or f"{failure} on level {level} test {number}"
+                        return outcome
+                    reps.append(self._trusted_seconds(run, level, number))
+                level_times.append(reps)
+            outcome.times.append(level_times)
+        return outcome
+
+    def _failure(self, run: RunResult, expected_input: object, answer: object) -> str | None:
+        """The status that ends the sample, or None when the run's answer is accepted."""
+        if run.status != "ok":
+            return _RUN_FAILURES.get(run.status, results.ERROR)
+        try:
+            accepted = self.check(expected_input, answer, run.output)
+        except Exception as exc:
+            run.error = f"checker rejected the output: {_describe(exc)}"
+            return results.WRONG_ANSWER
+        return None if accepted else results.WRONG_ANSWER
+
+    def finish_reference(self) -> list[list[float]]:
+        """Completes the reference's repetitions on the weighted levels; its estimates."""
+        for level, tests in enumerate(self.tests.levels):
+            if self.spec.hardness[level]:
+                for test in range(len(tests.tests)):
+                    self._ensure_reference_reps(level, test, self.repetitions[level])
+        return [
+            [self._reference_estimate(level, test) for test in range(len(tests.tests))]
+            for level, tests in enumerate(self.tests.levels)
+        ]
+
+
+def evaluate_problem(
+    spec: ProblemSpec,
+    codes: list[str],
+    settings: EvalSettings,
+    cache: TestCache,
+    *,
+    isolation: str = "auto",
+    progress: Progress | None = None,
+) -> results.ProblemEvaluation:
+    started = time.monotonic()
+    with Sandbox(memory_bytes=settings.memory_bytes, isolation=isolation) as sandbox:
+        tests = cache.get(
+            spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs)
+        )
+        runner = ProblemRunner(spec, tests, settings, sandbox)
+        runs = []
+        for done, code in enumerate(codes, start=1):
+            runs.append(runner.run_sample(code))
+            if progress is not None:
+                progress(done, len(codes))
+        reference = runner.finish_reference()
+        hardness = list(spec.hardness)
+        timeout = timeout_seconds(reference, hardness, settings.timeout_factor)
+        samples = [
+            score_sample(run, reference, hardness, timeout, settings.tolerance_seconds,
+                         sandbox.isolation)
+            for run in runs
+        ]
+    pass_at_k, eff_at_k = problem_metrics(
+        [s.correct for s in samples], [s.efficiency for s in samples],
+        [k for k in settings.ks if k <= len(samples)],
+    )
+    return results.ProblemEvaluation(
+        task_id=spec.task_id,
+        samples=samples,
+        pass_at_k=pass_at_k,
+        eff_at_k=eff_at_k,
+        reference_times=[max(times) for times in reference],
+        timeout=timeout,
+        isolation=sandbox.isolation,
+        wall_seconds=time.monotonic() - started,
+    )
+
+
+def validate_problem(spec: ProblemSpec, settings: EvalSettings, cache: TestCache) -> list[str]:
+    """Generates the tests, runs the reference and the checker on them: what failed, if any."""
+    try:
+        checker = load_checker(spec)
+        with Sandbox(memory_bytes=settings.memory_bytes) as sandbox:
+            tests = cache.get(
+                spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs)
+            )
+    except (EvaluationError, GenerationError) as exc:
+        return [str(exc)]
+    errors = []
+    for level, tests_of_level in enumerate(tests.levels):
+        for number, test in enumerate(tests_of_level.tests):
+            try:
+                accepted = checker(test.input(), test.answer, test.answer)
+            except Exception as exc:
+                accepted = False
+                errors.append(
+                    f"{spec.task_id}: checker raised on level {level} test {number}: "
+                    f"{_describe(exc)}"
+                )
+                continue
+            if accepted is not True:
+                errors.append(
+                    f"{spec.task_id}: checker rejects the reference's own answer on level "
+                    f"{level} test {number}"
+                )
+    return errors

@@ -1,0 +1,100 @@
+"""`manage.py evaluate FILE --name NAME`: evaluates a sample file here, without the queue."""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from evaluation import api
+from evaluation.engine import EvaluationError
+from evaluation.formats import SampleFormatError, parse_samples
+from evaluation.progressbar import ProgressBar
+from problems.models import Problem
+
+
+def _indices(value: str) -> list[int]:
+    try:
+        return sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise CommandError(f"--problems: expected indices like 0,3,7, got {value!r}") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate a sample file (ENAMEL JSON, EvalPlus JSONL or zip) on this machine and print "
+        "its metrics as JSON. Problems the file does not cover count as failed."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--name", required=True, help="A name for this run, kept in --output")
+        parser.add_argument("--problems", type=_indices, help="Only these problem indices")
+        parser.add_argument("--output", type=Path, help="Write per-problem and per-sample results")
+
+    def handle(self, *args, file: Path, name: str, problems: list[int] | None, output: Path | None,
+               **options) -> None:
+        catalogue = Problem.objects.filter(active=True)
+        if problems is not None:
+            missing = sorted(set(problems) - set(catalogue.values_list("index", flat=True)))
+            if missing:
+                raise CommandError(f"--problems: no active problem with index {missing[0]}")
+            catalogue = catalogue.filter(index__in=problems)
+        catalogue = list(catalogue.order_by("index"))
+        if not catalogue:
+            raise CommandError("no active problems: run `manage.py import_enamel` first")
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
+        try:
+            parsed = parse_samples(
+                file.name, data,
+                known_task_ids=set(Problem.objects.values_list("task_id", flat=True)),
+                prompts={p.task_id: p.prompt for p in catalogue},
+            )
+        except SampleFormatError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+
+        uncovered = [p.task_id for p in catalogue if not parsed.samples.get(p.task_id)]
+        if uncovered:
+            self.stderr.write(
+                f"warning: {len(uncovered)} problems not covered by the file count as failed: "
+                + ", ".join(uncovered[:10]) + (" …" if len(uncovered) > 10 else "")
+            )
+        covered = [p for p in catalogue if parsed.samples.get(p.task_id)]
+        bar = ProgressBar(len(covered))
+        evaluations = {}
+        for done, problem in enumerate(covered):
+            bar.update(done, problem.task_id)
+            try:
+                evaluations[problem.task_id] = api.evaluate_problem(
+                    problem.to_spec(), parsed.samples[problem.task_id]
+                )
+            except EvaluationError as exc:
+                bar.close()
+                raise CommandError(str(exc)) from None
+        bar.update(len(covered))
+        bar.close()
+
+        metrics = api.aggregate(evaluations.values(), len(catalogue))
+        self.stdout.write(json.dumps(metrics, indent=2))
+        if output is not None:
+            document = {
+                "name": name,
+                "metrics": metrics,
+                "settings": api.eval_settings().__dict__,
+                "environment": api.environment(),
+                "problems": {
+                    task_id: {
+                        **{f"pass@{k}": v for k, v in evaluation.pass_at_k.items()},
+                        **{f"eff@{k}": v for k, v in evaluation.eff_at_k.items()},
+                        "reference_times": evaluation.reference_times,
+                        "timeout": evaluation.timeout,
+                        "samples": [sample.to_dict() for sample in evaluation.samples],
+                    }
+                    for task_id, evaluation in evaluations.items()
+                },
+                "uncovered": uncovered,
+            }
+            output.write_text(json.dumps(document, indent=1, default=list))
+            self.stderr.write(f"wrote {output}")
