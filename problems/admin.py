@@ -46,8 +46,8 @@ class ProblemAdmin(admin.ModelAdmin):
 
     @admin.action(description="Validate selected problems (runs them in the sandbox)")
     def validate(self, request: HttpRequest, queryset: QuerySet[Problem]) -> None:
-        # Imported on use so that the admin loads even where the engine's module does not.
-        from evaluation.engine import validate_problem
+        # Imported on use: only this action needs the engine and its sandbox.
+        from evaluation.api import validate_problem
 
         passed = []
         for problem in queryset:

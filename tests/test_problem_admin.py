@@ -37,7 +37,7 @@ def problem(db) -> Problem:
 
 @pytest.fixture
 def fake_engine(monkeypatch):
-    """Stands in for evaluation.engine: fails problems whose reference mentions "boom"."""
+    """Stands in for evaluation.api: fails problems whose reference mentions "boom"."""
     validated: list[ProblemSpec] = []
 
     def validate_problem(spec: ProblemSpec) -> list[str]:
@@ -46,9 +46,9 @@ def fake_engine(monkeypatch):
             return ["reference solution raised RuntimeError: boom", "checker rejected test 0"]
         return []
 
-    module = ModuleType("evaluation.engine")
+    module = ModuleType("evaluation.api")
     module.validate_problem = validate_problem
-    monkeypatch.setitem(sys.modules, "evaluation.engine", module)
+    monkeypatch.setitem(sys.modules, "evaluation.api", module)
     return validated
 
 
@@ -156,7 +156,7 @@ def test_validated_problem_can_be_activated(admin_client, problem, fake_engine):
 
 
 def test_validate_action_runs_the_real_engine(admin_client, problem):
-    pytest.importorskip("evaluation.engine", reason="evaluation.engine is missing or incomplete")
+    pytest.importorskip("evaluation.api", reason="evaluation.api is missing or incomplete")
     broken = make_problem(
         task_id="Custom/2", index=1002, slug="custom-2",
         reference_solution="    raise RuntimeError('boom')\n",
