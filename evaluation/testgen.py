@@ -6,6 +6,7 @@ this module is that child: it reads a JSON request on stdin and writes a pickle 
 """
 
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -43,6 +44,9 @@ def generate_inputs(spec: ProblemSpec, seed: int) -> list[GeneratedLevel]:
         completed = subprocess.run(
             [sys.executable, "-m", "evaluation.testgen"],
             input=json.dumps(request).encode(),
+            # Some generators iterate over sets of strings: fix the hash seed so the same
+            # tests come out in every process (ENAMEL's own are only fixed per process).
+            env={**os.environ, "PYTHONHASHSEED": "0"},
             capture_output=True,
             timeout=GENERATION_TIMEOUT_SECONDS,
             check=False,
