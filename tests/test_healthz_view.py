@@ -4,11 +4,13 @@ import os
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from django.db import connection
 from django.test import Client, override_settings
 
 from tests.services import RedisServer
@@ -25,6 +27,15 @@ def fresh_redis(redis_server: RedisServer) -> Iterator[RedisServer]:
         yield redis_server
 
 
+def database_url_of_tests() -> str:
+    """DATABASE_URL of the test database, for a worker process to share it."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 def test_no_worker_means_unhealthy(client: Client, fresh_redis: RedisServer) -> None:
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -32,10 +43,17 @@ def test_no_worker_means_unhealthy(client: Client, fresh_redis: RedisServer) -> 
     assert "no-cache" in response["Cache-Control"]
 
 
+# The worker reads the database on start: it must see committed tables, not a test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_running_worker_makes_it_healthy(
     client: Client, fresh_redis: RedisServer, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "REDIS_URL": fresh_redis.url, "EFFBOARD_VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "REDIS_URL": fresh_redis.url,
+        "DATABASE_URL": database_url_of_tests(),
+        "EFFBOARD_VAR_DIR": str(tmp_path),
+    }
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         worker = subprocess.Popen(
