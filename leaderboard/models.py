@@ -52,9 +52,14 @@ class Submission(models.Model):
     finished = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     failure_reason = models.TextField(blank=True)
-    problems_total = models.PositiveIntegerField(default=0)
+    problems_total = models.PositiveIntegerField(default=0)  # problems the file covers
     problems_done = models.PositiveIntegerField(default=0)
     problem_set_hash = models.CharField(max_length=64, blank=True)
+    # Active problems when (re-)queued: the metrics average over all of them.
+    problem_set_size = models.PositiveIntegerField(default=0)
+    # Bumped by each re-evaluation; jobs of an earlier run then do nothing.
+    run = models.PositiveIntegerField(default=1)
+    warnings = models.JSONField(default=list, blank=True)  # one line each
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PENDING
     )

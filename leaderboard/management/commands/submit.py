@@ -1,0 +1,94 @@
+"""`manage.py submit FILE --model NAME [--wait]`: queues a sample file for evaluation."""
+
+import json
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.text import slugify
+
+from evaluation.formats import SampleFormatError
+from evaluation.progressbar import ProgressBar
+from leaderboard.models import LanguageModel, Submission
+from leaderboard.submissions import create_submission, submission_progress
+
+POLL_SECONDS = 0.5
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate a sample file (ENAMEL JSON, EvalPlus JSONL or zip), store it and queue it for "
+        "the workers; print the submission's id. With --wait, show progress on stderr and "
+        "print the metrics as JSON when it is done."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--model", required=True, help="Model name; created if absent")
+        parser.add_argument("--temperature", type=float)
+        parser.add_argument("--notes", default="")
+        parser.add_argument("--wait", action="store_true", help="Wait until it is evaluated")
+
+    def handle(
+        self,
+        *args,
+        file: Path,
+        model: str,
+        temperature: float | None,
+        notes: str,
+        wait: bool,
+        **options,
+    ) -> None:
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
+        try:
+            # A model created for a file that turns out bad is rolled back with it.
+            with transaction.atomic():
+                submission = create_submission(
+                    model=_model_named(model),
+                    filename=file.name,
+                    data=data,
+                    temperature=temperature,
+                    notes=notes,
+                )
+        except SampleFormatError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        self.stdout.write(str(submission.pk))
+        for warning in submission.warnings:
+            self.stderr.write(f"warning: {warning}")
+        if wait:
+            self.stdout.write(json.dumps(self._wait(submission), indent=2))
+
+    def _wait(self, submission: Submission) -> dict:
+        # The raw stream: the bar draws its own line endings.
+        bar = ProgressBar(submission.problems_total, stream=self.stderr._out)
+        shown = -1
+        while True:
+            progress = submission_progress(submission)
+            if progress["done"] != shown:
+                shown = progress["done"]
+                bar.update(shown, progress["status"])
+            if progress["status"] not in (Submission.Status.QUEUED, Submission.Status.RUNNING):
+                break
+            time.sleep(POLL_SECONDS)
+        bar.close()
+        if progress["status"] != Submission.Status.DONE:
+            reason = progress["failure_reason"] or progress["status"]
+            raise CommandError(f"submission {submission.pk} {progress['status']}: {reason}")
+        return progress["metrics"]
+
+
+def _model_named(name: str) -> LanguageModel:
+    name = name.strip()
+    existing = LanguageModel.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        return existing
+    slug = slugify(name)
+    if not slug:
+        raise CommandError("--model: a model name needs at least one letter or digit")
+    if LanguageModel.objects.filter(slug=slug).exists():
+        raise CommandError(f"--model: {name!r} is too close to an existing model's name")
+    return LanguageModel.objects.create(name=name, slug=slug)

@@ -1,0 +1,56 @@
+"""The RQ worker `manage.py rqworker` runs (settings.RQ["WORKER_CLASS"]).
+
+RQ's own worker, with three changes for a queue whose source of truth is the database:
+
+- on start it requeues stalled submissions, so work lost with Redis comes back as soon as
+  any worker (re)starts;
+- a job whose worker was killed is taken again once its heartbeat is older than
+  RQ_HEARTBEAT_SECONDS + RQ_HEARTBEAT_GRACE_SECONDS (RQ fixes that grace at 60 s and
+  cleans up only every 10 minutes, and not at all while a worker idles on an empty queue);
+- database connections are closed before each fork, so a work horse never shares the
+  parent's connection (the parent opens one for failure callbacks of abandoned jobs).
+"""
+
+import logging
+
+import rq
+from django.conf import settings
+from django.db import connections
+from rq.job import Job
+
+logger = logging.getLogger(__name__)
+
+
+class Worker(rq.Worker):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("job_monitoring_interval", settings.RQ_HEARTBEAT_SECONDS)
+        kwargs.setdefault("maintenance_interval", settings.RQ_MAINTENANCE_SECONDS)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        # Wake up for maintenance even when the queue stays empty.
+        return max(1, min(super().dequeue_timeout, self.maintenance_interval))
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        interval = self.job_monitoring_interval
+        if job.timeout and job.timeout > 0:
+            interval = max(1, min(interval, int(job.timeout - working_time)))
+        return interval + settings.RQ_HEARTBEAT_GRACE_SECONDS
+
+    def work(self, *args, **kwargs) -> bool:
+        from leaderboard.submissions import requeue_stalled
+
+        try:
+            requeued = requeue_stalled()
+        except Exception:  # a worker that cannot requeue must still work
+            logger.exception("Worker %s: could not requeue stalled submissions", self.name)
+        else:
+            if requeued:
+                logger.info("Worker %s: requeued %d stalled jobs", self.name, requeued)
+        connections.close_all()
+        return super().work(*args, **kwargs)
+
+    def execute_job(self, job: Job, queue: rq.Queue) -> None:
+        connections.close_all()
+        super().execute_job(job, queue)

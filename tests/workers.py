@@ -1,0 +1,171 @@
+"""Real RQ workers for the queue tests: `manage.py rqworker default` processes on the test
+Redis and the test database, and tiny problems whose jobs take well under a second."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from problems.models import Problem
+
+PROMPT = 'def add_{i}(x: int) -> int:\n    """Returns x + {i}."""\n'
+CHECKER = "def __check(input, answer, output):\n    return output == answer\n"
+# Raised while the checker loads: the engine cannot evaluate the problem at all.
+BROKEN_CHECKER = "raise RuntimeError('checker is broken')\n" + CHECKER
+
+
+def make_problem(i: int, *, checker: str = CHECKER, reference_delay: float = 0.0) -> Problem:
+    """Active problem HumanEval/i: add i. With a delay, each reference run sleeps first, which
+    makes the job slow enough to be caught mid-run."""
+    delay = f"    import time; time.sleep({reference_delay})\n" if reference_delay else ""
+    return Problem.objects.create(
+        task_id=f"HumanEval/{i}",
+        index=i,
+        slug=f"humaneval-{i}",
+        title=f"Add {i}",
+        entry_point=f"add_{i}",
+        prompt=PROMPT.format(i=i),
+        input_generator="def generate_input(size, lid, cid):\n    return (size,)\n",
+        reference_solution=f"{delay}    return x + {i}\n",
+        checker=checker,
+        level_sizes="1 10 100 1000",
+        tests_per_level="1 1 1 1",
+        active=True,
+    )
+
+
+def solution(i: int) -> str:
+    return PROMPT.format(i=i) + f"    return x + {i}\n"
+
+
+def wrong_solution(i: int) -> str:
+    return PROMPT.format(i=i) + f"    return x - {i}\n"
+
+
+def enamel_json(samples: dict[int, list[str]]) -> bytes:
+    """ENAMEL's upload format: entry N lists the samples for problem N."""
+    return json.dumps([samples.get(i) for i in range(max(samples) + 1)]).encode()
+
+
+def database_url() -> str:
+    """The test database as a URL, for processes other than this one."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+        return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}/{db['NAME']}"
+    raise NotImplementedError(f"no URL for database engine {db['ENGINE']}")
+
+
+def worker_env(redis_url: str, test_cache: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": redis_url,
+        "TEST_CACHE_DIR": str(test_cache),
+        # A killed worker's job is taken again within seconds, not minutes.
+        "RQ_HEARTBEAT_SECONDS": "1",
+        "RQ_HEARTBEAT_GRACE_SECONDS": "4",
+        "RQ_MAINTENANCE_SECONDS": "1",
+    }
+
+
+@pytest.fixture
+def queue_env(settings, redis_server, tmp_path) -> dict[str, str]:
+    """The test's RQ queue on the private Redis, emptied; the env for its workers."""
+    settings.RQ_QUEUES = {"default": {"URL": redis_server.url, "DEFAULT_TIMEOUT": 3600}}
+    redis.Redis.from_url(redis_server.url).flushall()
+    return worker_env(redis_server.url, tmp_path / "test-cache")
+
+
+class WorkerProcess:
+    def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
+        self.name = name
+        self.log = log
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "rqworker", "default", "--name", name],
+                cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the worker and everything it started (its work horse is in a process
+        group of its own), as when a machine dies."""
+        for pid in [self.process.pid, *_descendants(self.process.pid)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if not self.alive():
+            return
+        self.process.send_signal(signal.SIGTERM)  # warm shutdown: finish the job, then quit
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+@contextmanager
+def running_workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list[WorkerProcess]]:
+    workers = [
+        WorkerProcess(f"test-worker-{n}-{os.getpid()}", env, logs / f"worker-{n}.log")
+        for n in range(count)
+    ]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, logs: Path) -> object:
+    """Polls condition until it is truthy; on timeout fails with the workers' logs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    tails = "\n".join(
+        f"--- {log.name}\n" + log.read_text(errors="replace")[-3000:]
+        for log in sorted(logs.glob("*.log"))
+    )
+    raise AssertionError(f"timed out waiting for {what}\n{tails}")
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name (2nd field) may hold spaces: fields after its ")" are safe.
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
