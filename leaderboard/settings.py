@@ -101,10 +101,22 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Workers and the web process write concurrently: wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    # Tests start real worker processes, which cannot see an in-memory database; one file per
+    # test run, as several runs may share a checkout.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# Our worker requeues stalled submissions when it starts and takes back the job of a worker
+# that died once no heartbeat came for RQ_HEARTBEAT_SECONDS + RQ_HEARTBEAT_GRACE_SECONDS,
+# looking every RQ_MAINTENANCE_SECONDS (see leaderboard.worker).
+RQ = {"WORKER_CLASS": "leaderboard.worker.Worker"}
+RQ_HEARTBEAT_SECONDS = int(os.environ.get("RQ_HEARTBEAT_SECONDS", "30"))
+RQ_HEARTBEAT_GRACE_SECONDS = int(os.environ.get("RQ_HEARTBEAT_GRACE_SECONDS", "60"))
+RQ_MAINTENANCE_SECONDS = int(os.environ.get("RQ_MAINTENANCE_SECONDS", "60"))
+# The longest one problem's evaluation may take before its job is failed (and retried).
+EVALUATION_JOB_TIMEOUT = int(os.environ.get("EVALUATION_JOB_TIMEOUT", "3600"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
