@@ -155,8 +155,9 @@ def test_validated_problem_can_be_activated(admin_client, problem, fake_engine):
     assert problem.active
 
 
-def test_validate_action_runs_the_real_engine(admin_client, problem):
+def test_validate_action_runs_the_real_engine(admin_client, problem, settings, tmp_path):
     pytest.importorskip("evaluation.api", reason="evaluation.api is missing or incomplete")
+    settings.TEST_CACHE_DIR = tmp_path  # keep generated tests out of var/
     broken = make_problem(
         task_id="Custom/2", index=1002, slug="custom-2",
         reference_solution="    raise RuntimeError('boom')\n",
