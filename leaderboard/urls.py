@@ -7,4 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("problems/", include("problems.urls")),
+    path("accounts/", include("leaderboard.accounts")),
+    path("api/", include("leaderboard.api.urls")),
+    path("", include("leaderboard.upload_urls")),
 ]

@@ -1,0 +1,127 @@
+from rest_framework import serializers
+
+from leaderboard.models import LanguageModel, Submission
+from leaderboard.queries import SORT_KEYS, LeaderboardRow, LeaderboardTable
+from problems.models import Problem
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Problem
+        fields = ["task_id", "index", "slug", "title", "entry_point", "prompt", "tags"]
+
+
+class PublishedSubmissionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Submission
+        fields = ["id", "created", "finished", "temperature", "samples_per_problem", "metrics"]
+
+
+class LanguageModelSerializer(serializers.ModelSerializer):
+    submissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LanguageModel
+        fields = [
+            "name",
+            "slug",
+            "organisation",
+            "parameters_billions",
+            "open_weights",
+            "link",
+            "description",
+            "submissions",
+        ]
+
+    def get_submissions(self, model: LanguageModel) -> list[dict]:
+        published = model.submissions.filter(
+            visibility=Submission.Visibility.PUBLISHED, status=Submission.Status.DONE
+        )
+        return PublishedSubmissionSerializer(published, many=True).data
+
+
+class SubmissionStatusSerializer(serializers.Serializer):
+    """submission_progress() of one submission, with what it is and where to watch it."""
+
+    id = serializers.IntegerField()
+    model = serializers.CharField()
+    status = serializers.ChoiceField(Submission.Status.choices)
+    visibility = serializers.ChoiceField(Submission.Visibility.choices)
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+    percent = serializers.FloatField()
+    eta_seconds = serializers.FloatField(allow_null=True)
+    metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    failure_reason = serializers.CharField(allow_blank=True)
+    status_url = serializers.URLField()
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    model = serializers.CharField(
+        max_length=120, help_text="An existing model's name or slug, or a new model's name"
+    )
+    organisation = serializers.CharField(max_length=120, required=False, default="")
+    temperature = serializers.FloatField(
+        min_value=0, max_value=10, required=False, allow_null=True, default=None
+    )
+    notes = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class UploadedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_url = serializers.URLField()
+    api_url = serializers.URLField()
+
+
+class LeaderboardQuerySerializer(serializers.Serializer):
+    """The leaderboard's filters, as query parameters."""
+
+    tag = serializers.SlugField(required=False, default="")
+    weights = serializers.ChoiceField(["", "open", "closed"], required=False, default="")
+    size_min = serializers.FloatField(required=False, allow_null=True, default=None)
+    size_max = serializers.FloatField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(max_length=120, required=False, default="")
+    sort = serializers.ChoiceField(SORT_KEYS, required=False, default="rank")
+    direction = serializers.ChoiceField(["asc", "desc"], required=False, default="asc")
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    organisation = serializers.CharField()
+    open_weights = serializers.BooleanField()
+    parameters_billions = serializers.FloatField(allow_null=True)
+    submission_id = serializers.IntegerField()
+    date = serializers.DateTimeField()
+    n = serializers.IntegerField()
+    eff1 = serializers.FloatField()
+    eff1_ci_low = serializers.FloatField()
+    eff1_ci_high = serializers.FloatField()
+    pass1 = serializers.FloatField()
+    eff10 = serializers.FloatField(allow_null=True)
+    pass10 = serializers.FloatField(allow_null=True)
+    eff100 = serializers.FloatField(allow_null=True)
+    pass100 = serializers.FloatField(allow_null=True)
+    tags = serializers.SerializerMethodField()
+
+    def get_tags(self, row: LeaderboardRow) -> dict[str, dict[str, float | None]]:
+        return {score.tag.slug: {"eff1": score.eff1, "pass1": score.pass1} for score in row.tags}
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    problem_set_hash = serializers.CharField()
+    tag = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField()
+    ranked_models = serializers.IntegerField()
+    rows = LeaderboardRowSerializer(many=True)
+
+    def get_tag(self, table: LeaderboardTable) -> str | None:
+        return table.tag.slug if table.tag else None
+
+    def get_problems(self, table: LeaderboardTable) -> list[str]:
+        return [problem.task_id for problem in table.problems]

@@ -1,0 +1,58 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from evaluation.formats import SampleFormatError
+from leaderboard.models import Submission
+from leaderboard.queries import visible_submissions
+from leaderboard.ratelimit import rate_limit_message, seconds_until_upload_allowed
+from leaderboard.submissions import submission_progress
+from leaderboard.upload_forms import UploadForm
+from leaderboard.uploads import queue_upload
+
+
+@login_required
+def submit(request: HttpRequest) -> HttpResponse:
+    wait = seconds_until_upload_allowed(request.user)
+    if request.method != "POST":
+        form = UploadForm()
+    else:
+        form = UploadForm(request.POST, request.FILES)
+        if wait:
+            form.add_error(None, rate_limit_message(wait))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                submission = queue_upload(
+                    model=data["model"],
+                    upload=data["file"],
+                    submitter=request.user,
+                    temperature=data["temperature"],
+                    notes=data["notes"],
+                )
+            except SampleFormatError as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect("uploads:status", submission.pk)
+    limit_notice = rate_limit_message(wait) if wait and not form.non_field_errors() else ""
+    return render(request, "leaderboard/submit.html", {"form": form, "limit_notice": limit_notice})
+
+
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    # 404 rather than 403: nobody learns that someone else's unpublished submission exists.
+    submission = get_object_or_404(visible_submissions(request.user), pk=pk)
+    finished = submission.status in {
+        Submission.Status.DONE,
+        Submission.Status.FAILED,
+        Submission.Status.CANCELLED,
+    }
+    return render(
+        request,
+        "leaderboard/submission_status.html",
+        {
+            "submission": submission,
+            "progress": submission_progress(submission),
+            "finished": finished,
+            "pending": submission.visibility == Submission.Visibility.PENDING,
+        },
+    )
