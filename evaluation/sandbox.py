@@ -1,0 +1,358 @@
+"""Runs untrusted programs safely and fast: the worker's side of the sandbox (stdlib only).
+
+A `Sandbox` keeps one warm zygote (evaluation/zygote.py) alive inside bubblewrap, or, as a
+weaker fallback, directly under rlimits. Each run is a fresh child forked from it: the
+program's module code runs first, only then does the input arrive, and the zygote, not the
+child, measures the wall time and enforces the deadline. What comes back is decoded as plain
+data only; nothing the child produced is ever executed here.
+
+Not thread-safe: use one Sandbox per thread.
+"""
+
+import io
+import itertools
+import json
+import logging
+import os
+import pickle
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
+ZYGOTE_PATH_IN_SANDBOX = "/sandbox/zygote.py"
+SCRATCH_IN_SANDBOX = "/tmp"
+SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+ISOLATIONS = ("auto", "bubblewrap", "rlimits")
+STATUSES = ("ok", "error", "timeout", "memory", "killed")
+
+FRAME_LENGTH = struct.Struct(">Q")
+MAX_HEADER_BYTES = 64 * 1024
+MAX_OUTPUT_BYTES = 64 * 1024**2  # the zygote refuses larger outputs before we see them
+ERROR_CHARS = 200
+STARTUP_SECONDS = 30.0
+# Module-level code is not timed, but it must end: it gets the run's timeout, at least this.
+SETUP_SECONDS_MIN = 2.0
+# The zygote enforces every deadline; this watchdog only catches a zygote that hangs itself.
+WATCHDOG_MARGIN_SECONDS = 5.0
+
+CHILD_MAX_PROCESSES = 32  # counts threads too; enough for a thread pool, not a fork bomb
+CHILD_MAX_FILE_BYTES = 16 * 1024**2
+CHILD_MAX_OPEN_FILES = 64
+
+# Running as root, the sandbox gets a uid of its own: RLIMIT_NPROC does not bind uid 0, and a
+# uid shared with other sandboxes would let them signal each other and share the count.
+SANDBOX_UID_BASE = 1_000_000_000
+_sandbox_serial = itertools.count()
+
+PLAIN_TYPES = frozenset(
+    {type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset}
+)
+
+
+@dataclass
+class RunResult:
+    status: str  # "ok" | "error" | "timeout" | "memory" | "killed"
+    output: object = None  # the call's return value as plain data (only when "ok")
+    call_seconds: float = 0.0  # the call's duration as reported from inside the child (untrusted)
+    wall_seconds: float = 0.0  # zygote-measured, input sent to whole result received (trusted)
+    peak_memory: int = 0  # bytes, the child's max RSS
+    error: str = ""  # "ExceptionType: short message" for error/memory/killed
+
+
+class UnsafeOutput(Exception):
+    """The child's output is not plain data."""
+
+
+class SandboxLost(Exception):
+    """The zygote died, hung or broke the protocol; it is replaced before the next run."""
+
+
+class PlainDataUnpickler(pickle.Unpickler):
+    """Builds only pickle's own types: no class or function can be named, so none can run."""
+
+    def find_class(self, module: str, name: str) -> object:
+        raise UnsafeOutput(f"refused to load {module}.{name}")
+
+    def persistent_load(self, pid: object) -> object:
+        raise UnsafeOutput("refused a persistent id")
+
+
+def decode_output(blob: bytes) -> object:
+    """The child's pickled output as plain data; raises UnsafeOutput for anything else."""
+    try:
+        value = PlainDataUnpickler(io.BytesIO(blob)).load()
+    except UnsafeOutput:
+        raise
+    except Exception as exc:
+        raise UnsafeOutput(f"undecodable output ({type(exc).__name__})") from None
+    # Pickle's opcodes can still build a bytearray or a pickle buffer; allow exactly our list.
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind not in PLAIN_TYPES:
+            raise UnsafeOutput(f"output contains a {kind.__name__}")
+        if kind in (list, tuple, set, frozenset, dict) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(itertools.chain(item.keys(), item.values()) if kind is dict else item)
+    return value
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())[:ERROR_CHARS]
+
+
+def frame(data: bytes) -> bytes:
+    return FRAME_LENGTH.pack(len(data)) + data
+
+
+def message(header: dict, blob: bytes = b"") -> bytes:
+    return frame(json.dumps(header).encode()) + frame(blob)
+
+
+def bubblewrap_command(python: str, sandbox_uid: int | None) -> list[str]:
+    """bwrap around the zygote: no network, no project files, a private /proc and /tmp."""
+    command = ["bwrap", "--die-with-parent", "--new-session", "--clearenv"]
+    if sandbox_uid is None:
+        command += ["--unshare-all", "--unshare-user", "--disable-userns"]
+    else:
+        # As root, a user namespace would map the sandbox back to uid 0; instead we keep
+        # the host's user namespace and drop to an unprivileged uid with setpriv below.
+        command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                    "--unshare-cgroup-try"]
+    for name, value in SANDBOX_ENV.items():
+        command += ["--setenv", name, value]
+    command += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = f"/{name}"
+        if os.path.islink(path):
+            command += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            command += ["--ro-bind", path, path]
+    command += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+                "--ro-bind-try", "/etc/ld.so.conf", "/etc/ld.so.conf",
+                "--ro-bind-try", "/etc/ld.so.conf.d", "/etc/ld.so.conf.d"]
+    prefix = os.path.realpath(sys.base_prefix)
+    # The interpreter finds its libpython and stdlib by absolute path, so it keeps its place;
+    # its ancestors are made traversable here, though on the host they may not be (/root).
+    for ancestor in reversed(Path(prefix).parents[:-1]):
+        command += ["--perms", "0755", "--dir", str(ancestor)]
+    command += ["--ro-bind", prefix, prefix,
+                "--perms", "0755", "--dir", os.path.dirname(ZYGOTE_PATH_IN_SANDBOX),
+                "--ro-bind", str(ZYGOTE_SCRIPT), ZYGOTE_PATH_IN_SANDBOX,
+                "--proc", "/proc", "--dev", "/dev",
+                "--perms", "01777", "--tmpfs", SCRATCH_IN_SANDBOX,
+                "--remount-ro", "/", "--chdir", SCRATCH_IN_SANDBOX]
+    if sandbox_uid is not None:
+        command += ["setpriv", f"--reuid={sandbox_uid}", f"--regid={sandbox_uid}",
+                    "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                    "--no-new-privs"]
+    return command + [python, "-I", "-S", "-B", ZYGOTE_PATH_IN_SANDBOX]
+
+
+def base_interpreter() -> str:
+    """The base installation's python (never the venv's, whose site-packages we do not bind)."""
+    candidate = os.path.realpath(sys.executable)
+    if candidate.startswith(os.path.realpath(sys.base_prefix) + os.sep):
+        return candidate
+    major, minor = sys.version_info[:2]
+    return os.path.join(os.path.realpath(sys.base_prefix), "bin", f"python{major}.{minor}")
+
+
+def world_reachable(path: str) -> bool:
+    """Whether any uid can reach `path`: every ancestor directory is world-searchable."""
+    return all(os.stat(parent).st_mode & 0o001 for parent in Path(path).parents)
+
+
+class Sandbox:
+    """Keeps one warm zygote process alive across runs; see the module docstring."""
+
+    def __init__(self, memory_bytes: int = 4 * 1024**3, isolation: str = "auto") -> None:
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
+        self.memory_bytes = memory_bytes
+        self._sandbox_uid = None
+        if os.geteuid() == 0:
+            self._sandbox_uid = SANDBOX_UID_BASE + os.getpid() * 64 + next(_sandbox_serial) % 64
+        self._process: subprocess.Popen | None = None
+        self._scratch_base: str | None = None
+        self._python = base_interpreter()
+        if isolation == "rlimits":
+            self.isolation = "rlimits"
+        else:
+            self.isolation = "bubblewrap"
+            problem = self._bubblewrap_problem()
+            if problem and isolation == "bubblewrap":
+                raise RuntimeError(f"bubblewrap sandbox unavailable: {problem}")
+            if problem:
+                logger.warning("bubblewrap sandbox unavailable (%s); falling back to rlimits "
+                               "only: untrusted code can read files and use the network",
+                               problem)
+                self.isolation = "rlimits"
+        if self._process is None:
+            self._start()
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
+        """Runs `entry_point(*pickle.loads(args))` from `program` in a fresh child."""
+        if self._process is None:
+            self._start()
+        try:
+            return self._run(program, entry_point, args, timeout)
+        except SandboxLost as exc:
+            self._stop()  # the next run starts a new zygote
+            return RunResult("killed", error=one_line(f"SandboxLost: {exc}"))
+
+    def close(self) -> None:
+        self._stop()
+
+    # --------------------------------------------------------------------------- internals
+
+    def _bubblewrap_problem(self) -> str:
+        """Why bubblewrap cannot be used here, or "" once a trivial run passed inside it."""
+        if shutil.which("bwrap") is None:
+            return "bwrap is not installed"
+        try:
+            self._start()
+            probe = self._run("def probe(a):\n    return a + 1\n", "probe",
+                              pickle.dumps((1,), protocol=5), 5.0)
+        except (OSError, SandboxLost) as exc:
+            self._stop()
+            return f"self-test failed: {exc}"
+        if probe.status != "ok" or probe.output != 2:
+            self._stop()
+            return f"self-test failed: {probe.status} {probe.error}"
+        return ""
+
+    def _start(self) -> None:
+        limits = {"RLIMIT_AS": self.memory_bytes, "RLIMIT_NPROC": CHILD_MAX_PROCESSES,
+                  "RLIMIT_FSIZE": CHILD_MAX_FILE_BYTES, "RLIMIT_NOFILE": CHILD_MAX_OPEN_FILES,
+                  "RLIMIT_CORE": 0}
+        uid = self._sandbox_uid
+        if self.isolation == "bubblewrap":
+            command = bubblewrap_command(self._python, uid)
+            scratch_base, cwd, user_options = SCRATCH_IN_SANDBOX, "/", {}
+        else:
+            self._scratch_base = tempfile.mkdtemp(prefix="effboard-sandbox-")
+            if uid is not None and world_reachable(self._python):
+                os.chown(self._scratch_base, uid, uid)
+                user_options = {"user": uid, "group": uid, "extra_groups": []}
+            else:
+                if uid is not None:
+                    logger.warning("rlimits sandbox runs as root: %s is not reachable by an "
+                                   "unprivileged uid, so RLIMIT_NPROC does not apply",
+                                   self._python)
+                user_options = {}
+            command = [self._python, "-I", "-S", "-B", str(ZYGOTE_SCRIPT)]
+            scratch_base = cwd = self._scratch_base
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
+            env=dict(SANDBOX_ENV), close_fds=True, start_new_session=True, **user_options,
+        )
+        config = {"scratch_base": scratch_base, "pid_namespace": self.isolation == "bubblewrap",
+                  "limits": limits}
+        self._send(message({"op": "config", **config}))
+        hello, _ = self._receive(time.monotonic() + STARTUP_SECONDS)
+        if hello.get("event") != "hello":
+            raise SandboxLost(f"unexpected greeting {hello!r}")
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.stdin.close()  # a healthy zygote exits on end of input
+            try:
+                process.wait(1.0)
+            except subprocess.TimeoutExpired:
+                # Under bubblewrap this takes the whole PID namespace down with it.
+                process.kill()
+                process.wait()
+            process.stdout.close()
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self._scratch_base is not None:
+            shutil.rmtree(self._scratch_base, ignore_errors=True)
+            self._scratch_base = None
+
+    def _run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
+        setup_timeout = max(timeout, SETUP_SECONDS_MIN)
+        self._send(message({"op": "run", "program": program, "entry_point": entry_point,
+                            "timeout": timeout, "setup_timeout": setup_timeout}))
+        header, blob = self._receive(time.monotonic() + setup_timeout + WATCHDOG_MARGIN_SECONDS)
+        if header.get("event") == "ready":
+            self._send(message({"op": "args"}, args))
+            header, blob = self._receive(time.monotonic() + timeout + WATCHDOG_MARGIN_SECONDS)
+        if header.get("event") != "result" or header.get("status") not in STATUSES:
+            raise SandboxLost("unexpected message from the zygote")
+        try:
+            result = RunResult(
+                status=header["status"],
+                call_seconds=float(header.get("call_seconds", 0.0)),
+                wall_seconds=float(header.get("wall_seconds", 0.0)),
+                peak_memory=int(header.get("peak_memory", 0)),
+                error=one_line(str(header.get("error", ""))),
+            )
+        except (TypeError, ValueError) as exc:
+            raise SandboxLost(f"malformed result: {exc}") from None
+        if result.status == "ok":
+            try:
+                result.output = decode_output(blob)
+            except UnsafeOutput as exc:
+                result.status, result.error = "error", one_line(f"UnsafeOutput: {exc}")
+        return result
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._process.stdin.write(data)
+            self._process.stdin.flush()
+        except (BrokenPipeError, ValueError) as exc:
+            raise SandboxLost(f"the zygote is gone ({type(exc).__name__})") from None
+
+    def _receive(self, deadline: float) -> tuple[dict, bytes]:
+        fd = self._process.stdout.fileno()
+        (size,) = FRAME_LENGTH.unpack(self._read_exact(fd, FRAME_LENGTH.size, deadline))
+        if size > MAX_HEADER_BYTES:
+            raise SandboxLost("oversized header")
+        try:
+            header = json.loads(self._read_exact(fd, size, deadline))
+        except ValueError:
+            raise SandboxLost("malformed header") from None
+        if not isinstance(header, dict):
+            raise SandboxLost("malformed header")
+        (size,) = FRAME_LENGTH.unpack(self._read_exact(fd, FRAME_LENGTH.size, deadline))
+        if size > MAX_OUTPUT_BYTES:
+            raise SandboxLost("oversized output")
+        return header, self._read_exact(fd, size, deadline)
+
+    @staticmethod
+    def _read_exact(fd: int, size: int, deadline: float) -> bytes:
+        chunks = []
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        while size:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                raise SandboxLost("the zygote stopped answering")
+            chunk = os.read(fd, min(size, 1 << 20))
+            if not chunk:
+                raise SandboxLost("the zygote died")
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
