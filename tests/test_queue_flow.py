@@ -1,20 +1,37 @@
 """Submissions through the real queue: real Redis, real `manage.py rqworker` processes."""
 
+import django_rq
 import pytest
+from rq.job import JobStatus
 
 from leaderboard.models import LanguageModel, ProblemResult, Submission
-from leaderboard.submissions import create_submission, submission_progress
+from leaderboard.submissions import (
+    aggregate_job_id,
+    cancel_submission,
+    create_submission,
+    is_stale,
+    problem_job_id,
+    reevaluate_submission,
+    submission_progress,
+)
+from problems.models import Problem
 from tests.workers import (
+    BROKEN_CHECKER,
     enamel_json,
     make_problem,
-    queue_env,  # noqa: F401 - fixture
     running_workers,
     solution,
+    use_test_queue,
     wait_for,
     wrong_solution,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def queue_env(settings, redis_server, tmp_path) -> dict[str, str]:
+    return use_test_queue(settings, redis_server, tmp_path)
 
 
 def status_of(submission: Submission) -> str:
@@ -58,3 +75,82 @@ def test_submission_completes_with_two_workers(queue_env, tmp_path) -> None:
         "eta_seconds": 0.0, "metrics": None, "failure_reason": "",
         "warnings": submission.warnings,
     }
+
+
+def test_failing_problem_is_retried_then_fails_the_submission(queue_env, tmp_path) -> None:
+    make_problem(0)
+    make_problem(1)
+    make_problem(2, checker=BROKEN_CHECKER)
+    submission = submit({0: [solution(0)], 1: [solution(1)], 2: [solution(2)]})
+    queue = django_rq.get_queue("default")
+
+    # One worker takes the jobs in problem order: the broken one comes last.
+    with running_workers(1, queue_env, tmp_path):
+        wait_for(
+            lambda: _job_status(queue, aggregate_job_id(submission)) == JobStatus.FINISHED,
+            90, "the aggregation job to run", tmp_path,
+        )
+
+    submission.refresh_from_db()
+    assert submission.status == "failed"
+    assert submission.failure_reason == (
+        "HumanEval/2: checker does not load: RuntimeError: checker is broken"
+    )
+    assert submission.metrics == {}
+    failed = queue.fetch_job(problem_job_id(submission, Problem.objects.get(index=2).pk))
+    assert (failed.get_status(), failed.retries_left) == (JobStatus.FAILED, 0)
+    kept = ProblemResult.objects.filter(submission=submission)
+    assert sorted(kept.values_list("problem__index", flat=True)) == [0, 1]
+
+
+def test_cancel_stops_the_work_and_drops_the_running_result(queue_env, tmp_path) -> None:
+    for i in range(3):
+        make_problem(i, reference_delay=0.1)
+    submission = submit({i: [solution(i)] for i in range(3)})
+    queue = django_rq.get_queue("default")
+
+    with running_workers(1, queue_env, tmp_path):
+        wait_for(lambda: queue.started_job_registry.get_job_ids(), 60, "a job to start", tmp_path)
+        assert cancel_submission(submission)
+        results_at_cancel = ProblemResult.objects.filter(submission=submission).count()
+        assert len(queue) == 0  # the queued jobs were taken off the queue
+        wait_for(
+            lambda: not queue.started_job_registry.get_job_ids(), 60,
+            "the running job to end", tmp_path,
+        )
+
+    assert status_of(submission) == "cancelled"
+    assert ProblemResult.objects.filter(submission=submission).count() == results_at_cancel < 3
+    assert not cancel_submission(submission)  # already ended
+
+
+def test_reevaluate_runs_again_under_the_current_problem_set(queue_env, tmp_path) -> None:
+    make_problem(0)
+    make_problem(1)
+    submission = submit({0: [solution(0)], 1: [wrong_solution(1)]})
+
+    with running_workers(1, queue_env, tmp_path):
+        wait_for(lambda: status_of(submission) == "done", 90, "the first run", tmp_path)
+        first_results = set(ProblemResult.objects.values_list("pk", flat=True))
+        submission.refresh_from_db()
+        assert submission.metrics["pass@1"] == pytest.approx(0.5)
+
+        make_problem(2)  # the problem set grows: the submission is stale
+        assert is_stale(submission)
+        reevaluate_submission(submission)
+        submission.refresh_from_db()
+        assert (submission.run, submission.problems_done) == (2, 0)
+        wait_for(lambda: status_of(submission) == "done", 90, "the second run", tmp_path)
+
+    submission.refresh_from_db()
+    assert not is_stale(submission)
+    assert (submission.problems_total, submission.problem_set_size) == (2, 3)
+    assert submission.metrics["pass@1"] == pytest.approx(1 / 3)
+    results = ProblemResult.objects.filter(submission=submission)
+    assert results.count() == 2
+    assert not first_results & set(results.values_list("pk", flat=True))
+
+
+def _job_status(queue, job_id: str) -> JobStatus | None:
+    job = queue.fetch_job(job_id)
+    return None if job is None else job.get_status()

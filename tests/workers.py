@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import redis
 from django.conf import settings
 from django.db import connection
 
 from problems.models import Problem
+from tests.services import RedisServer
 
 PROMPT = 'def add_{i}(x: int) -> int:\n    """Returns x + {i}."""\n'
 CHECKER = "def __check(input, answer, output):\n    return output == answer\n"
@@ -81,12 +81,11 @@ def worker_env(redis_url: str, test_cache: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def queue_env(settings, redis_server, tmp_path) -> dict[str, str]:
-    """The test's RQ queue on the private Redis, emptied; the env for its workers."""
-    settings.RQ_QUEUES = {"default": {"URL": redis_server.url, "DEFAULT_TIMEOUT": 3600}}
-    redis.Redis.from_url(redis_server.url).flushall()
-    return worker_env(redis_server.url, tmp_path / "test-cache")
+def use_test_queue(settings, server: RedisServer, tmp_path: Path) -> dict[str, str]:
+    """Points the RQ queue at the test's private Redis, emptied; the env for its workers."""
+    settings.RQ_QUEUES = {"default": {"URL": server.url, "DEFAULT_TIMEOUT": 3600}}
+    redis.Redis.from_url(server.url).flushall()
+    return worker_env(server.url, tmp_path / "test-cache")
 
 
 class WorkerProcess:
