@@ -2,15 +2,18 @@ import pytest
 from django.test import Client
 
 from leaderboard.models import LanguageModel, ProblemResult, Submission
-from problems.models import problem_set_hash
-from tests.uploading import tiny_problems
+from problems.models import Problem, problem_set_hash
+from tests.workers import make_problem
 
 pytestmark = pytest.mark.django_db
 URL = "/api/leaderboard"
 
 
 def publish(name: str, effs: list[float], **model_fields) -> Submission:
-    problems = tiny_problems(len(effs)) if not ProblemResult.objects.exists() else None
+    """A published submission scoring effs[i] eff@1 on HumanEval/i (created as needed)."""
+    problems = [
+        Problem.objects.filter(index=i).first() or make_problem(i) for i in range(len(effs))
+    ]
     model = LanguageModel.objects.create(name=name, slug=name.lower(), **model_fields)
     submission = Submission.objects.create(
         model=model,
@@ -20,9 +23,7 @@ def publish(name: str, effs: list[float], **model_fields) -> Submission:
         visibility=Submission.Visibility.PUBLISHED,
         problem_set_hash=problem_set_hash(),
     )
-    from problems.models import Problem
-
-    for problem, eff in zip(problems or Problem.objects.order_by("index"), effs, strict=True):
+    for problem, eff in zip(problems, effs, strict=True):
         ProblemResult.objects.create(
             submission=submission,
             problem=problem,

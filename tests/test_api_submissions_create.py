@@ -5,16 +5,17 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from leaderboard.models import LanguageModel, Submission
-from tests.uploading import enamel_json, solution, tiny_problems, use_redis
+from tests.workers import enamel_json, make_problem, solution, use_test_queue
 
 pytestmark = pytest.mark.django_db
 URL = "/api/submissions"
 
 
 @pytest.fixture
-def user(settings, redis_server):
-    use_redis(settings, redis_server)
-    tiny_problems(2)
+def user(settings, redis_server, tmp_path):
+    use_test_queue(settings, redis_server, tmp_path)
+    make_problem(0)
+    make_problem(1)
     return get_user_model().objects.create_user("ada", password="a-long enough passphrase 42")
 
 

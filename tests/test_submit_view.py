@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from leaderboard.models import LanguageModel, Submission
-from tests.uploading import enamel_json, solution, tiny_problems, use_redis
+from tests.workers import enamel_json, make_problem, solution, use_test_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +17,15 @@ def user():
 
 
 @pytest.fixture
-def queue(settings, redis_server):
-    use_redis(settings, redis_server)
+def queue(settings, redis_server, tmp_path):
+    use_test_queue(settings, redis_server, tmp_path)
     return redis.Redis.from_url(redis_server.url)
 
 
 @pytest.fixture
 def logged_in(client: Client, user, queue) -> Client:
-    tiny_problems(3)
+    for i in range(3):
+        make_problem(i)
     client.force_login(user)
     return client
 
