@@ -1,0 +1,407 @@
+"""Every query behind the public leaderboard, in one place.
+
+The leaderboard has one row per model: its latest published, finished submission evaluated on
+the current problem set. Metrics are recomputed here from the per-problem results rather than
+read from Submission.metrics, so that a tag filter can rescore the same rows and a problem
+that a submission does not cover counts 0.
+
+`leaderboard_table(filters)` reads the database in a fixed handful of queries whatever the
+number of models and returns plain data, so a cache keyed by (problem_set_hash(), filters)
+can wrap it.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from django.db.models import Q, QuerySet
+
+from evaluation.results import PASSED, STATUSES
+from leaderboard import stats
+from leaderboard.models import LanguageModel, ProblemResult, Submission
+from problems.models import Problem, Tag, problem_set_hash
+
+KS = (1, 10, 100)
+SORT_KEYS = (
+    "rank",
+    "model",
+    "organisation",
+    "size",
+    "eff1",
+    "pass1",
+    "eff10",
+    "pass10",
+    "eff100",
+    "pass100",
+    "n",
+    "date",
+)
+
+
+@dataclass(frozen=True)
+class LeaderboardFilters:
+    tag: str = ""  # a tag slug: score over that tag's problems only
+    weights: str = ""  # "", "open" or "closed"
+    size_min: float | None = None  # parameters, billions
+    size_max: float | None = None
+    q: str = ""  # part of the model's name
+    sort: str = "rank"
+    direction: str = "asc"
+
+
+@dataclass(frozen=True)
+class TagRef:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProblemRef:
+    id: int
+    index: int
+    task_id: str
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class TagScore:
+    tag: TagRef
+    eff1: float | None  # None when the tag has no active problem
+    pass1: float | None
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    model_id: int
+    name: str
+    slug: str
+    organisation: str
+    open_weights: bool
+    parameters_billions: float | None
+    submission_id: int
+    date: datetime
+    n: int  # the fewest samples on a scored problem: bounds the k that can be reported
+    rank: int
+    eff1: float
+    eff1_ci_low: float
+    eff1_ci_high: float
+    pass1: float
+    eff10: float | None
+    pass10: float | None
+    eff100: float | None
+    pass100: float | None
+    tags: tuple[TagScore, ...]
+
+
+@dataclass(frozen=True)
+class LeaderboardTable:
+    filters: LeaderboardFilters
+    problem_set_hash: str
+    tag: TagRef | None  # the tag the metrics are scored over, None for all problems
+    tags: tuple[TagRef, ...]
+    problems: tuple[ProblemRef, ...]  # the problems scored, in index order
+    rows: tuple[LeaderboardRow, ...]  # after the model filters, in the requested order
+    ranked_models: int  # rows before the model filters: what ranks are out of
+    # Per row (aligned with rows) and per scored problem: eff@1 and pass@1.
+    eff1: np.ndarray = field(repr=False)
+    pass1: np.ndarray = field(repr=False)
+
+    @property
+    def ks(self) -> tuple[int, ...]:
+        """The k that at least one row reports, i.e. the metric columns worth showing."""
+        shown = [1]
+        for k in KS[1:]:
+            if any(getattr(row, f"eff{k}") is not None for row in self.rows):
+                shown.append(k)
+        return tuple(shown)
+
+
+def visible_submissions(user) -> QuerySet[Submission]:
+    """What a user may see: published submissions; also their own, and everything for staff."""
+    submissions = Submission.objects.select_related("model")
+    if user.is_staff:
+        return submissions
+    allowed = Q(visibility=Submission.Visibility.PUBLISHED)
+    if user.is_authenticated:
+        allowed |= Q(submitter=user)
+    return submissions.filter(allowed)
+
+
+def leaderboard_submissions(current_hash: str) -> QuerySet[Submission]:
+    """Published, finished submissions on the current problem set, newest first."""
+    return Submission.objects.filter(
+        visibility=Submission.Visibility.PUBLISHED,
+        status=Submission.Status.DONE,
+        problem_set_hash=current_hash,
+    ).order_by("model_id", "-created", "-id")
+
+
+def _latest_per_model(current_hash: str) -> dict[int, dict]:
+    """model id -> its leaderboard submission's id, created and finished."""
+    latest: dict[int, dict] = {}
+    for submission in leaderboard_submissions(current_hash).values(
+        "id", "model_id", "created", "finished"
+    ):
+        latest.setdefault(submission["model_id"], submission)
+    return latest
+
+
+def leaderboard_table(filters: LeaderboardFilters) -> LeaderboardTable:
+    current = problem_set_hash()
+    problems = tuple(
+        ProblemRef(**row)
+        for row in Problem.objects.filter(active=True)
+        .order_by("index")
+        .values("id", "index", "task_id", "slug", "title")
+    )
+    tags = tuple(TagRef(slug, name) for slug, name in Tag.objects.values_list("slug", "name"))
+    tagged: dict[str, set[int]] = {tag.slug: set() for tag in tags}
+    for problem_id, slug in Problem.tags.through.objects.filter(problem__active=True).values_list(
+        "problem_id", "tag__slug"
+    ):
+        tagged[slug].add(problem_id)
+
+    latest = _latest_per_model(current)
+    models = {
+        model["id"]: model
+        for model in LanguageModel.objects.filter(id__in=latest).values(
+            "id", "name", "slug", "organisation", "open_weights", "parameters_billions"
+        )
+    }
+    model_ids = sorted(latest, key=lambda model_id: models[model_id]["name"])
+    submission_ids = [latest[model_id]["id"] for model_id in model_ids]
+    scores = _Scores.load(submission_ids, problems)
+
+    scope_tag = next((tag for tag in tags if tag.slug == filters.tag), None)
+    scope = (
+        np.array([p.id in tagged[scope_tag.slug] for p in problems], dtype=bool)
+        if scope_tag
+        else np.ones(len(problems), dtype=bool)
+    )
+    metrics = scores.metrics(scope)
+    low, high = stats.bootstrap_mean_ci(scores.eff[1][:, scope])
+    ranks = stats.overlap_ranks(low, high)
+    per_tag = {
+        tag.slug: scores.metrics(np.array([p.id in tagged[tag.slug] for p in problems]))
+        for tag in tags
+    }
+
+    rows = []
+    for i, model_id in enumerate(model_ids):
+        model, submission = models[model_id], latest[model_id]
+        rows.append(
+            LeaderboardRow(
+                model_id=model_id,
+                name=model["name"],
+                slug=model["slug"],
+                organisation=model["organisation"],
+                open_weights=model["open_weights"],
+                parameters_billions=model["parameters_billions"],
+                submission_id=submission["id"],
+                date=submission["finished"] or submission["created"],
+                n=int(metrics["n"][i]),
+                rank=int(ranks[i]),
+                eff1=metrics["eff1"][i],
+                eff1_ci_low=float(low[i]),
+                eff1_ci_high=float(high[i]),
+                pass1=metrics["pass1"][i],
+                eff10=metrics["eff10"][i],
+                pass10=metrics["pass10"][i],
+                eff100=metrics["eff100"][i],
+                pass100=metrics["pass100"][i],
+                tags=tuple(
+                    TagScore(tag, per_tag[tag.slug]["eff1"][i], per_tag[tag.slug]["pass1"][i])
+                    for tag in tags
+                ),
+            )
+        )
+    order = _order([i for i, row in enumerate(rows) if _matches(row, filters)], rows, filters)
+    picked = np.asarray(order, dtype=int)
+    return LeaderboardTable(
+        filters=filters,
+        problem_set_hash=current,
+        tag=scope_tag,
+        tags=tags,
+        problems=tuple(p for p, scored in zip(problems, scope, strict=True) if scored),
+        rows=tuple(rows[i] for i in order),
+        ranked_models=len(rows),
+        eff1=scores.eff[1][np.ix_(picked, scope)],
+        pass1=scores.passed[1][np.ix_(picked, scope)],
+    )
+
+
+class _Scores:
+    """Per submission x active problem: pass@k, eff@k and n, from one query."""
+
+    def __init__(self, rows: int, problems: int) -> None:
+        shape = (rows, problems)
+        self.eff = {k: np.zeros(shape) for k in KS}
+        self.passed = {k: np.zeros(shape) for k in KS}
+        self.has_k = {k: np.zeros(shape, dtype=bool) for k in KS}
+        self.covered = np.zeros(shape, dtype=bool)
+        self.n = np.zeros(shape, dtype=int)
+
+    @classmethod
+    def load(cls, submission_ids: Sequence[int], problems: Sequence[ProblemRef]) -> "_Scores":
+        scores = cls(len(submission_ids), len(problems))
+        row_of = {submission_id: i for i, submission_id in enumerate(submission_ids)}
+        column_of = {problem.id: j for j, problem in enumerate(problems)}
+        results = ProblemResult.objects.filter(
+            submission_id__in=submission_ids, problem__active=True
+        ).values_list("submission_id", "problem_id", "n", "pass_at_k", "eff_at_k")
+        for submission_id, problem_id, n, pass_at_k, eff_at_k in results:
+            i, j = row_of[submission_id], column_of[problem_id]
+            scores.covered[i, j] = True
+            scores.n[i, j] = n
+            for k in KS:
+                if str(k) in pass_at_k and str(k) in eff_at_k:
+                    scores.has_k[k][i, j] = True
+                    scores.passed[k][i, j] = pass_at_k[str(k)]
+                    scores.eff[k][i, j] = eff_at_k[str(k)]
+        return scores
+
+    def metrics(self, scope: np.ndarray) -> dict[str, list]:
+        """Per row: "n", and "effK" / "passK" averaged over the problems in scope.
+
+        As ENAMEL (and evaluation.metrics.average_metrics) does, an uncovered problem scores
+        0, and a k > 1 is reported only when every covered problem in scope has it. A row
+        with nothing in scope still reports k = 1, as 0; an empty scope reports None.
+        """
+        rows = len(self.n)
+        count = int(scope.sum())
+        covered = self.covered[:, scope]
+        any_covered = covered.any(axis=1)
+        most = np.iinfo(int).max
+        fewest = np.where(covered, self.n[:, scope], most).min(axis=1, initial=most)
+        result: dict[str, list] = {"n": [int(n) for n in np.where(any_covered, fewest, 0)]}
+        for k in KS:
+            if count == 0:
+                reported = np.zeros(rows, dtype=bool)
+            elif k == 1:
+                reported = np.ones(rows, dtype=bool)
+            else:
+                reported = any_covered & (self.has_k[k][:, scope] | ~covered).all(axis=1)
+            for name, values in (("eff", self.eff[k]), ("pass", self.passed[k])):
+                means = values[:, scope].mean(axis=1) if count else np.zeros(rows)
+                result[f"{name}{k}"] = [
+                    float(mean) if ok else None for mean, ok in zip(means, reported, strict=True)
+                ]
+        return result
+
+
+def _matches(row: LeaderboardRow, filters: LeaderboardFilters) -> bool:
+    if filters.weights == "open" and not row.open_weights:
+        return False
+    if filters.weights == "closed" and row.open_weights:
+        return False
+    size = row.parameters_billions
+    # A model of unknown size cannot be said to be in a size range.
+    if filters.size_min is not None and (size is None or size < filters.size_min):
+        return False
+    if filters.size_max is not None and (size is None or size > filters.size_max):
+        return False
+    return filters.q.casefold() in row.name.casefold()
+
+
+def _sort_value(row: LeaderboardRow, key: str) -> object:
+    if key == "model":
+        return row.name.casefold()
+    if key == "organisation":
+        return row.organisation.casefold() or None
+    if key == "size":
+        return row.parameters_billions
+    return getattr(row, key)
+
+
+def _order(
+    indices: list[int], rows: list[LeaderboardRow], filters: LeaderboardFilters
+) -> list[int]:
+    """Indices sorted by the filter's column; rows without a value go last either way."""
+    key = filters.sort if filters.sort in SORT_KEYS else "rank"
+    descending = filters.direction == "desc"
+    # Ties keep the rank-then-name order: Python's sort is stable, also when reversed.
+    base = sorted(indices, key=lambda i: (rows[i].rank, rows[i].name.casefold()))
+    known = [i for i in base if _sort_value(rows[i], key) is not None]
+    unknown = [i for i in base if _sort_value(rows[i], key) is None]
+    return sorted(known, key=lambda i: _sort_value(rows[i], key), reverse=descending) + unknown
+
+
+@dataclass(frozen=True)
+class HardProblem:
+    problem: ProblemRef
+    mean_eff1: float
+    mean_pass1: float
+    solved_by: int  # models with pass@1 > 0
+
+
+def hardest_problems(table: LeaderboardTable) -> list[HardProblem]:
+    """The table's problems by mean eff@1 over its models, lowest first."""
+    if not table.rows:
+        return []
+    mean_eff, mean_pass = table.eff1.mean(axis=0), table.pass1.mean(axis=0)
+    solved = (table.pass1 > 0).sum(axis=0)
+    problems = [
+        HardProblem(problem, float(mean_eff[j]), float(mean_pass[j]), int(solved[j]))
+        for j, problem in enumerate(table.problems)
+    ]
+    return sorted(problems, key=lambda hard: (hard.mean_eff1, hard.mean_pass1, hard.problem.index))
+
+
+@dataclass(frozen=True)
+class ModelOnProblem:
+    name: str
+    slug: str
+    submission_id: int
+    n: int
+    c: int
+    pass1: float
+    eff1: float
+    efficiencies: tuple[float, ...]  # per sample, in file order; a failed sample scores 0
+    status_counts: dict[str, int]
+
+    @property
+    def spread(self) -> tuple[float, float, float]:
+        """Lowest, median and highest sample efficiency."""
+        if not self.efficiencies:
+            return (0.0, 0.0, 0.0)
+        low, median, high = np.percentile(self.efficiencies, [0, 50, 100])
+        return (float(low), float(median), float(high))
+
+
+def problem_results(problem: Problem) -> list[ModelOnProblem]:
+    """How each leaderboard model did on one problem, best eff@1 first."""
+    latest = _latest_per_model(problem_set_hash())
+    results = ProblemResult.objects.filter(
+        problem=problem, submission_id__in=[s["id"] for s in latest.values()]
+    ).values_list(
+        "submission_id",
+        "submission__model__name",
+        "submission__model__slug",
+        "n",
+        "c",
+        "pass_at_k",
+        "eff_at_k",
+        "samples",
+    )
+    entries = []
+    for submission_id, name, slug, n, c, pass_at_k, eff_at_k, samples in results:
+        statuses = [sample["status"] for sample in samples]
+        entries.append(
+            ModelOnProblem(
+                name=name,
+                slug=slug,
+                submission_id=submission_id,
+                n=n,
+                c=c,
+                pass1=pass_at_k.get("1", 0.0),
+                eff1=eff_at_k.get("1", 0.0),
+                efficiencies=tuple(
+                    sample["efficiency"] if sample["status"] == PASSED else 0.0
+                    for sample in samples
+                ),
+                status_counts={status: statuses.count(status) for status in STATUSES},
+            )
+        )
+    return sorted(entries, key=lambda entry: (-entry.eff1, -entry.pass1, entry.name.casefold()))

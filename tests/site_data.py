@@ -1,0 +1,117 @@
+"""Synthetic problems, models, submissions and results for the public site's tests."""
+
+import json
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from evaluation.metrics import problem_metrics
+from evaluation.results import PASSED, WRONG_ANSWER
+from leaderboard.models import LanguageModel, ProblemResult, Submission
+from problems.models import Problem, Tag, problem_set_hash
+
+KS = (1, 10, 100)
+
+
+def make_problem(index: int, *tags: Tag, active: bool = True) -> Problem:
+    problem = Problem.objects.create(
+        task_id=f"HumanEval/{index}",
+        index=index,
+        slug=f"humaneval-{index}",
+        title=f"Problem {index}",
+        prompt=f"def f{index}(x):\n",
+        entry_point=f"f{index}",
+        input_generator="def generate_input(size, lid, cid):\n    return (size,)\n",
+        level_sizes="1 10 100 1000",
+        reference_solution="    return x\n",
+        checker="def __check(input, answer, output):\n    return output == answer\n",
+        active=active,
+    )
+    problem.tags.add(*tags)
+    return problem
+
+
+def make_tag(slug: str) -> Tag:
+    return Tag.objects.create(slug=slug, name=slug.replace("-", " ").title())
+
+
+def make_model(name: str, **fields) -> LanguageModel:
+    return LanguageModel.objects.create(name=name, slug=slugify(name) or "model", **fields)
+
+
+def make_submission(
+    model: LanguageModel,
+    visibility: str = Submission.Visibility.PUBLISHED,
+    status: str = Submission.Status.DONE,
+    *,
+    days_ago: float = 0,
+    stale: bool = False,
+    upload: bytes = b"[]",
+    submitter=None,
+) -> Submission:
+    submission = Submission.objects.create(
+        model=model,
+        upload=upload,
+        upload_name="samples.json",
+        format="enamel-json",
+        status=status,
+        visibility=visibility,
+        problem_set_hash="an-older-problem-set" if stale else problem_set_hash(),
+        submitter=submitter,
+    )
+    # created is auto_now_add: set it afterwards to order submissions in time.
+    created = timezone.now() - timedelta(days=days_ago)
+    Submission.objects.filter(pk=submission.pk).update(created=created, finished=created)
+    submission.refresh_from_db()
+    return submission
+
+
+def sample(efficiency: float | None, error: str = "") -> dict:
+    """A passed sample of this efficiency, or (None) a wrong answer."""
+    if efficiency is None:
+        return {
+            "status": WRONG_ANSWER,
+            "efficiency": 0.0,
+            "levels": [],
+            "times": [0.001],
+            "peak_memory": 2048,
+            "isolation": "test",
+            "error": error or "AssertionError: wrong answer",
+            "failed_level": 0,
+        }
+    return {
+        "status": PASSED,
+        "efficiency": efficiency,
+        "levels": [efficiency] * 4,
+        "times": [0.001, 0.01, 0.1, 1.0],
+        "peak_memory": 4096,
+        "isolation": "test",
+        "error": "",
+        "failed_level": None,
+    }
+
+
+def add_result(
+    submission: Submission, problem: Problem, efficiencies: list[float | None]
+) -> ProblemResult:
+    """The problem's result from per-sample efficiencies (None: a failed sample)."""
+    samples = [sample(e) for e in efficiencies]
+    passes, effs = problem_metrics(
+        [e is not None for e in efficiencies], [e or 0.0 for e in efficiencies], KS
+    )
+    return ProblemResult.objects.create(
+        submission=submission,
+        problem=problem,
+        problem_hash=problem.content_hash,
+        n=len(samples),
+        c=sum(e is not None for e in efficiencies),
+        pass_at_k={str(k): v for k, v in passes.items()},
+        eff_at_k={str(k): v for k, v in effs.items()},
+        samples=samples,
+    )
+
+
+def enamel_upload(codes: dict[int, list[str]]) -> bytes:
+    """An ENAMEL JSON upload: entry N lists the code samples of problem N."""
+    return json.dumps({str(index): samples for index, samples in codes.items()}).encode()
