@@ -9,6 +9,8 @@ if [ "${1:-run}" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # The suite runs a second time on a throwaway PostgreSQL cluster (deploy/ci-postgres.sh).
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+  # tests/test_compose.py validates deploy/docker-compose.yml; no Docker engine is needed.
+  { docker compose version || command -v docker-compose; } >/dev/null 2>&1 || need+=(docker-compose)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
