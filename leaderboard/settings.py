@@ -191,6 +191,7 @@ GENERATIONS_DIR = Path(os.environ.get("GENERATIONS_DIR", _shared / "generations"
 # Generated tests and answers, per problem (see evaluation.cache).
 TEST_CACHE_DIR = Path(os.environ.get("TEST_CACHE_DIR", VAR_DIR / "tests"))
 
+# One JSON object per line on stdout in production, for journald or docker to collect.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -207,4 +208,3 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
-# One JSON object per line on stdout in production, for journald or docker to collect.
