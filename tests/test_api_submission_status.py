@@ -41,6 +41,7 @@ def test_owner_sees_status_progress_and_metrics(client: Client, owner, submissio
     assert (body["status"], body["visibility"]) == ("done", "pending")
     assert (body["done"], body["total"], body["percent"]) == (2, 2, 100.0)
     assert body["metrics"] == {"eff@1": 0.5, "pass@1": 1.0}
+    assert body["warnings"] == []
     assert body["status_url"].endswith(f"/submissions/{submission.pk}/status/")
 
 

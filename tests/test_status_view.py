@@ -76,6 +76,13 @@ def test_finished_submission_shows_metrics_and_stops_polling(client: Client, own
     assert ">Refresh</a>" not in html
 
 
+def test_warnings_are_shown(client: Client, owner, submission):
+    submission.warnings = ["1 of 4 problems are not in the file and count as failed"]
+    submission.save()
+    client.force_login(owner)
+    assert b"1 of 4 problems are not in the file" in get(client, submission).content
+
+
 def test_failure_reason_is_shown_escaped(client: Client, owner, submission):
     submission.status = Submission.Status.FAILED
     submission.failure_reason = "<b>worker lost</b>"

@@ -55,6 +55,7 @@ class SubmissionStatusSerializer(serializers.Serializer):
     eta_seconds = serializers.FloatField(allow_null=True)
     metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
     failure_reason = serializers.CharField(allow_blank=True)
+    warnings = serializers.ListField(child=serializers.CharField())
     status_url = serializers.URLField()
 
 

@@ -32,6 +32,7 @@
         show("percent", Math.round(data.percent));
         show("done", data.done);
         show("total", data.total);
+        show("eta", data.eta_seconds ? ", about " + Math.round(data.eta_seconds) + " s left" : "");
         if (finished.indexOf(data.status) !== -1) {
           window.location.reload();
         } else {
