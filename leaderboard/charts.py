@@ -1,0 +1,167 @@
+"""Plotly figures, built server-side and handed to templates as plain JSON-ready dicts.
+
+Templates embed a figure with the json_script filter and static/js/charts.js draws it with
+the plotly.js bundle from our own static files. Every page also shows the same numbers in
+a table, so nothing is lost without JavaScript.
+"""
+
+import html
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from leaderboard.breakdown import Breakdown
+from leaderboard.queries import LeaderboardTable
+
+_LAYOUT = {
+    # "none" keeps plotly's default theme (several kB a figure) out of the page.
+    "template": "none",
+    "font": {"family": "system-ui, sans-serif", "size": 12},
+    "margin": {"l": 60, "r": 20, "t": 30, "b": 60},
+}
+
+
+def _label(text: str) -> str:
+    # plotly.js renders a subset of HTML in labels: escaped, a model named "<b>…" shows as is.
+    return html.escape(text, quote=False)
+
+
+def _figure(fig: go.Figure, **layout) -> dict:
+    fig.update_layout(**_LAYOUT, **layout)
+    return json.loads(fig.to_json())
+
+
+def _percent(values: Sequence[float | None]) -> list[float | None]:
+    return [None if value is None else round(100 * value, 2) for value in values]
+
+
+def tag_heatmap(table: LeaderboardTable) -> dict | None:
+    """Models x tags, eff@1 in percent: where each model is efficient."""
+    if not table.rows or not table.tags:
+        return None
+    z = [_percent([score.eff1 for score in row.tags]) for row in table.rows]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[_label(tag.name) for tag in table.tags],
+            y=[_label(row.name) for row in table.rows],
+            zmin=0,
+            zmax=100,
+            colorscale="Viridis",
+            colorbar={"title": {"text": "eff@1 %"}},
+            hovertemplate="%{y}<br>%{x}: eff@1 %{z:.1f}%<extra></extra>",
+        )
+    )
+    return _figure(
+        fig,
+        height=max(260, 120 + 24 * len(table.rows)),
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"automargin": True, "tickangle": -40},
+    )
+
+
+def win_rate_heatmap(names: Sequence[str], rates: np.ndarray, common: np.ndarray) -> dict | None:
+    """Row model's share of wins over the column model, on problems both solve."""
+    if len(names) < 2:
+        return None
+    labels = [_label(name) for name in names]
+    z = [[None if np.isnan(rate) else round(100 * rate, 1) for rate in row] for row in rates]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=labels,
+            y=labels,
+            customdata=common.tolist(),
+            zmin=0,
+            zmax=100,
+            colorscale="RdBu",
+            colorbar={"title": {"text": "win %"}},
+            hovertemplate="%{y} beats %{x} on %{z:.1f}% of %{customdata} problems<extra></extra>",
+        )
+    )
+    return _figure(
+        fig,
+        height=max(300, 140 + 24 * len(names)),
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"automargin": True, "tickangle": -40},
+    )
+
+
+def eff_pass_scatter(table: LeaderboardTable) -> dict | None:
+    """eff@1 against pass@1: how far below correctness each model's efficiency falls."""
+    if not table.rows:
+        return None
+    fig = go.Figure(
+        go.Scatter(
+            x=_percent([row.pass1 for row in table.rows]),
+            y=_percent([row.eff1 for row in table.rows]),
+            text=[_label(row.name) for row in table.rows],
+            mode="markers",
+            marker={"size": 9},
+            hovertemplate="%{text}<br>pass@1 %{x:.1f}%<br>eff@1 %{y:.1f}%<extra></extra>",
+        )
+    )
+    fig.add_shape(type="line", x0=0, y0=0, x1=100, y1=100, line={"dash": "dot", "width": 1})
+    return _figure(
+        fig,
+        height=420,
+        xaxis={"title": {"text": "pass@1 %"}, "range": [0, 100]},
+        yaxis={"title": {"text": "eff@1 %"}, "range": [0, 100]},
+    )
+
+
+def tag_bars(breakdown: Breakdown) -> dict | None:
+    """eff@1 and pass@1 per tag for one submission."""
+    scored = [(tag, eff, passed) for tag, eff, passed in breakdown.tags if eff is not None]
+    if not scored:
+        return None
+    names = [_label(tag.name) for tag, _, _ in scored]
+    fig = go.Figure(
+        [
+            go.Bar(name="pass@1", x=names, y=_percent([p for _, _, p in scored])),
+            go.Bar(name="eff@1", x=names, y=_percent([e for _, e, _ in scored])),
+        ]
+    )
+    return _figure(
+        fig,
+        barmode="group",
+        height=360,
+        yaxis={"title": {"text": "%"}, "range": [0, 100]},
+        xaxis={"automargin": True, "tickangle": -40},
+    )
+
+
+def level_bars(breakdown: Breakdown) -> dict | None:
+    """Mean efficiency per level: where a model's solutions stop scaling."""
+    if not breakdown.levels:
+        return None
+    fig = go.Figure(
+        go.Bar(
+            x=[f"level {i}" for i in range(len(breakdown.levels))],
+            y=_percent(breakdown.levels),
+        )
+    )
+    return _figure(
+        fig, height=300, yaxis={"title": {"text": "mean efficiency %"}, "range": [0, 100]}
+    )
+
+
+def efficiency_boxes(names: Sequence[str], efficiencies: Sequence[Sequence[float]]) -> dict | None:
+    """Per model, the distribution of its sample efficiencies on one problem (failed = 0)."""
+    if not names:
+        return None
+    fig = go.Figure(
+        [
+            go.Box(x=_percent(values), name=_label(name), boxpoints="all", jitter=0.3)
+            for name, values in zip(names, efficiencies, strict=True)
+        ]
+    )
+    return _figure(
+        fig,
+        showlegend=False,
+        height=max(260, 100 + 30 * len(names)),
+        xaxis={"title": {"text": "sample efficiency %"}, "range": [0, 100]},
+        yaxis={"autorange": "reversed", "automargin": True},
+    )

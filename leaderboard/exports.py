@@ -1,0 +1,122 @@
+"""Downloadable tables, as pandas DataFrames with stable, documented column names.
+
+The column lists below are the public contract (README "Exports"): add columns at the end,
+never rename one.
+"""
+
+import pandas as pd
+
+from evaluation.results import STATUSES
+from leaderboard.breakdown import Breakdown
+from leaderboard.models import ProblemResult, Submission
+from leaderboard.queries import KS, LeaderboardTable
+
+LEADERBOARD_COLUMNS = [
+    "model",
+    "slug",
+    "organisation",
+    "open_weights",
+    "parameters_billions",
+    "rank",
+    "eff@1",
+    "eff@1_ci_low",
+    "eff@1_ci_high",
+    "pass@1",
+    "eff@10",
+    "pass@10",
+    "eff@100",
+    "pass@100",
+    "n",
+    "date",
+    "submission_id",
+]  # then "eff@1[<tag slug>]" and "pass@1[<tag slug>]" for every tag, by tag name
+SUBMISSION_COLUMNS = (
+    ["task_id", "n", "c"]
+    + [f"pass@{k}" for k in KS]
+    + [f"eff@{k}" for k in KS]
+    + [f"n_{status}" for status in STATUSES]
+)
+SAMPLE_COLUMNS = [
+    "task_id",
+    "sample",
+    "status",
+    "efficiency",
+    "levels",
+    "times",
+    "peak_memory",
+    "error",
+    "failed_level",
+]
+
+
+def leaderboard_frame(table: LeaderboardTable) -> pd.DataFrame:
+    records = []
+    for row in table.rows:
+        record = {
+            "model": row.name,
+            "slug": row.slug,
+            "organisation": row.organisation,
+            "open_weights": row.open_weights,
+            "parameters_billions": row.parameters_billions,
+            "rank": row.rank,
+            "eff@1": row.eff1,
+            "eff@1_ci_low": row.eff1_ci_low,
+            "eff@1_ci_high": row.eff1_ci_high,
+            "pass@1": row.pass1,
+            "eff@10": row.eff10,
+            "pass@10": row.pass10,
+            "eff@100": row.eff100,
+            "pass@100": row.pass100,
+            "n": row.n,
+            "date": row.date.isoformat(),
+            "submission_id": row.submission_id,
+        }
+        for score in row.tags:
+            record[f"eff@1[{score.tag.slug}]"] = score.eff1
+            record[f"pass@1[{score.tag.slug}]"] = score.pass1
+        records.append(record)
+    columns = LEADERBOARD_COLUMNS + [
+        f"{metric}[{tag.slug}]" for tag in table.tags for metric in ("eff@1", "pass@1")
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def submission_frame(breakdown: Breakdown) -> pd.DataFrame:
+    """One row per problem the submission has results for, in index order."""
+    records = []
+    for line in breakdown.problems:
+        if not line.covered:
+            continue
+        record = {"task_id": line.task_id, "n": line.n, "c": line.c}
+        for k in KS:
+            record[f"pass@{k}"] = line.pass_at_k.get(k)
+            record[f"eff@{k}"] = line.eff_at_k.get(k)
+        for status in STATUSES:
+            record[f"n_{status}"] = line.status_counts[status]
+        records.append(record)
+    return pd.DataFrame.from_records(records, columns=SUBMISSION_COLUMNS)
+
+
+def samples_frame(submission: Submission) -> pd.DataFrame:
+    """One row per evaluated sample, problems in index order, samples in file order."""
+    records = [
+        {
+            "task_id": task_id,
+            "sample": number,
+            "status": sample["status"],
+            "efficiency": sample["efficiency"],
+            "levels": sample["levels"],
+            "times": sample["times"],
+            "peak_memory": sample["peak_memory"],
+            "error": sample["error"],
+            "failed_level": sample["failed_level"],
+        }
+        for task_id, samples in ProblemResult.objects.filter(submission=submission)
+        .order_by("problem__index")
+        .values_list("problem__task_id", "samples")
+        for number, sample in enumerate(samples)
+    ]
+    frame = pd.DataFrame.from_records(records, columns=SAMPLE_COLUMNS)
+    # A nullable integer: a level number, not a float, and null when nothing failed.
+    frame["failed_level"] = frame["failed_level"].astype("Int64")
+    return frame

@@ -1,0 +1,1 @@
+"""The public, read-only pages: one module per page, exports in their own."""

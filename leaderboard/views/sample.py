@@ -1,0 +1,56 @@
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from evaluation.formats import SampleFormatError, parse_samples
+from leaderboard.models import ProblemResult, Submission
+from leaderboard.queries import visible_submissions
+from problems.highlighting import python_html
+from problems.models import Problem
+
+
+def sample_detail(request: HttpRequest, pk: int, task_index: int, sample_no: int) -> HttpResponse:
+    submission = get_object_or_404(visible_submissions(request.user), pk=pk)
+    problem = get_object_or_404(Problem, index=task_index)
+    result = get_object_or_404(ProblemResult, submission=submission, problem=problem)
+    if sample_no >= len(result.samples):
+        raise Http404("No such sample")
+    sample = result.samples[sample_no]
+    times = sample["times"]
+    levels = [
+        {
+            "number": number,
+            "size": size,
+            "time": times[number] if number < len(times) else None,
+            "efficiency": sample["levels"][number] if number < len(sample["levels"]) else None,
+        }
+        for number, size in enumerate(problem.to_spec().level_sizes)
+    ]
+    code, unreadable = _code(submission, problem, sample_no)
+    return render(
+        request,
+        "leaderboard/sample.html",
+        {
+            "submission": submission,
+            "problem": problem,
+            "result": result,
+            "sample_no": sample_no,
+            "sample": sample,
+            "levels": levels,
+            "code_html": python_html(code) if code is not None else None,
+            "unreadable": unreadable,
+            "previous": sample_no - 1 if sample_no > 0 else None,
+            "next": sample_no + 1 if sample_no + 1 < len(result.samples) else None,
+        },
+    )
+
+
+def _code(submission: Submission, problem: Problem, sample_no: int) -> tuple[str | None, bool]:
+    """The sample's code from the stored upload, and whether the upload could not be read."""
+    # Completion-style samples were turned into programs with the prompts: do it again here.
+    prompts = dict(Problem.objects.values_list("task_id", "prompt"))
+    try:
+        parsed = parse_samples(submission.upload_name, bytes(submission.upload), prompts=prompts)
+    except SampleFormatError:
+        return None, True
+    codes = parsed.samples.get(problem.task_id, [])
+    return (codes[sample_no], False) if sample_no < len(codes) else (None, True)

@@ -1,0 +1,21 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from leaderboard import charts
+from leaderboard.breakdown import submission_breakdown
+from leaderboard.queries import visible_submissions
+
+
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_object_or_404(visible_submissions(request.user), pk=pk)
+    breakdown = submission_breakdown(submission)
+    return render(
+        request,
+        "leaderboard/submission.html",
+        {
+            "submission": submission,
+            "breakdown": breakdown,
+            "tag_chart": charts.tag_bars(breakdown),
+            "level_chart": charts.level_bars(breakdown),
+        },
+    )

@@ -1,0 +1,54 @@
+import io
+import json
+
+import pandas as pd
+import pytest
+from django.urls import reverse
+
+from tests.site_data import add_result, make_model, make_problem, make_submission
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTED = [
+    "task_id",
+    "sample",
+    "status",
+    "efficiency",
+    "levels",
+    "times",
+    "peak_memory",
+    "error",
+    "failed_level",
+]
+
+
+@pytest.fixture
+def submission():
+    submission = make_submission(make_model("Coder"))
+    add_result(submission, make_problem(5), [0.25, None])
+    add_result(submission, make_problem(2), [1.0])
+    return submission
+
+
+def test_one_json_line_per_sample(client, submission):
+    response = client.get(reverse("leaderboard:export-samples", args=[submission.pk]))
+    assert response.status_code == 200
+    lines = [json.loads(line) for line in response.content.decode().splitlines()]
+    assert [list(line) for line in lines] == [DOCUMENTED] * 3
+    assert [(line["task_id"], line["sample"]) for line in lines] == [
+        ("HumanEval/2", 0),
+        ("HumanEval/5", 0),
+        ("HumanEval/5", 1),
+    ]
+    failed = lines[2]
+    assert failed["status"] == "wrong_answer" and failed["failed_level"] == 0
+    assert failed["error"] == "AssertionError: wrong answer"
+    assert lines[1]["levels"] == [0.25] * 4 and lines[1]["failed_level"] is None
+    frame = pd.read_json(io.StringIO(response.content.decode()), lines=True)
+    assert list(frame.columns) == DOCUMENTED
+
+
+def test_pending_submission_is_404(client, submission):
+    submission.visibility = "pending"
+    submission.save()
+    assert client.get(f"/export/submissions/{submission.pk}/samples.jsonl").status_code == 404

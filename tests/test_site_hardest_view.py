@@ -1,0 +1,39 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def board():
+    graphs = make_tag("graphs")
+    easy, hard, middling = make_problem(0), make_problem(1, graphs), make_problem(2, graphs)
+    for name, effs in [("A", (0.9, 0.1, 0.5)), ("B", (0.7, None, 0.4))]:
+        submission = make_submission(make_model(name))
+        for problem, eff in zip((easy, hard, middling), effs, strict=True):
+            add_result(submission, problem, [eff])
+    hidden = make_submission(make_model("Hidden"), visibility="hidden")
+    add_result(hidden, easy, [None])  # would make problem 0 the hardest if it counted
+
+
+def listed(html: str) -> list[str]:
+    return re.findall(r">(HumanEval/\d+)</a>", html.split('<table class="hardest">', 1)[1])
+
+
+def test_hardest_first_over_leaderboard_models(client, board):
+    response = client.get("/problems/hardest/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("leaderboard:hardest") == "/problems/hardest/"
+    assert listed(html) == ["HumanEval/1", "HumanEval/2", "HumanEval/0"]
+    assert "5.0%" in html  # mean eff@1 of problem 1: (0.1 + 0) / 2
+    assert "1 of 2" in html
+
+
+def test_tag_narrows_the_list(client, board):
+    html = client.get("/problems/hardest/", {"tag": "graphs"}).content.decode()
+    assert listed(html) == ["HumanEval/1", "HumanEval/2"]

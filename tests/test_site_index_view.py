@@ -1,0 +1,90 @@
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
+
+pytestmark = pytest.mark.django_db
+
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def board():
+    math = make_tag("math")
+    problems = [make_problem(0, math), make_problem(1)]
+    for name, effs, weights in [("Alpha", [0.9, 0.5], True), ("Beta", [0.2, 0.6], False)]:
+        submission = make_submission(make_model(name, open_weights=weights))
+        for problem, eff in zip(problems, effs, strict=True):
+            add_result(submission, problem, [eff])
+    hidden = make_submission(make_model("Secret"), visibility="hidden")
+    add_result(hidden, problems[0], [1.0])
+    pending = make_submission(make_model("Unreviewed"), visibility="pending")
+    add_result(pending, problems[0], [1.0])
+    return problems
+
+
+def leaderboard_body(html: str) -> str:
+    return html.split('<table class="leaderboard">', 1)[1].split("</table>", 1)[0]
+
+
+def names_in_table(html: str) -> list[str]:
+    return re.findall(r'<a href="/models/[^/]+/">([^<]+)</a>', leaderboard_body(html))
+
+
+def test_leaderboard_lists_published_models_only(client, board):
+    response = client.get(reverse("leaderboard:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert names_in_table(html) == ["Alpha", "Beta"]
+    assert "Secret" not in html and "Unreviewed" not in html
+    # eff@1 of Alpha: (0.9 + 0.5) / 2
+    assert "70.0%" in html
+
+
+def test_tag_filter_rescores(client, board):
+    html = client.get(reverse("leaderboard:index"), {"tag": "math"}).content.decode()
+    body = leaderboard_body(html)
+    assert "90.0%" in body and "20.0%" in body  # eff@1 on problem 0 alone
+    assert "70.0%" not in body
+
+
+def test_filters_and_sort_links(client, board):
+    html = client.get(reverse("leaderboard:index"), {"weights": "closed"}).content.decode()
+    assert names_in_table(html) == ["Beta"]
+    html = client.get(reverse("leaderboard:index"), {"sort": "model", "dir": "desc"}).content
+    assert names_in_table(html.decode()) == ["Beta", "Alpha"]
+    # The header link of the sorted column flips the direction and keeps the filters.
+    html = client.get(
+        reverse("leaderboard:index"), {"weights": "open", "sort": "eff1", "dir": "desc"}
+    ).content.decode()
+    assert 'href="?weights=open&amp;sort=eff1&amp;dir=asc"' in html
+
+
+def test_bad_filter_values_are_ignored(client, board):
+    response = client.get(reverse("leaderboard:index"), {"size_min": "lots", "sort": "x"})
+    assert response.status_code == 200
+    assert names_in_table(response.content.decode()) == ["Alpha", "Beta"]
+
+
+def test_heatmap_figure_is_embedded_as_json(client, board):
+    html = client.get(reverse("leaderboard:index")).content.decode()
+    figure = json.loads(html.split('id="tag-heatmap" type="application/json">', 1)[1].split("<")[0])
+    assert figure["data"][0]["type"] == "heatmap"
+    assert figure["data"][0]["y"] == ["Alpha", "Beta"]
+    assert "/static/vendor/plotly.min.js" in html and "cdn" not in html.lower()
+
+
+def test_model_names_are_escaped(client, board):
+    submission = make_submission(make_model(EVIL))
+    add_result(submission, board[0], [0.4])
+    html = client.get(reverse("leaderboard:index")).content.decode()
+    assert EVIL not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_empty_leaderboard(client, db):
+    html = client.get(reverse("leaderboard:index")).content.decode()
+    assert "no submission has been published" in html

@@ -1,0 +1,38 @@
+import json
+
+import pytest
+from django.template import Context, Template
+
+from tests.site_data import add_result, make_model, make_problem, make_submission
+
+pytestmark = pytest.mark.django_db
+
+EVIL = "<script>alert(1)</script>"
+
+
+def render(problem) -> str:
+    return Template("{% load effboard %}{% problem_results problem %}").render(
+        Context({"problem": problem})
+    )
+
+
+def test_each_leaderboard_model_on_the_problem(db):
+    problem = make_problem(7)
+    good = make_submission(make_model("Good"))
+    add_result(good, problem, [0.9, 0.6, None])
+    odd = make_submission(make_model(EVIL))
+    add_result(odd, problem, [0.1])
+    hidden = make_submission(make_model("Hidden"), visibility="hidden")
+    add_result(hidden, problem, [1.0])
+    html = render(problem)
+    assert "Hidden" not in html and EVIL not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.index("Good") < html.index("&lt;script&gt;")  # best eff@1 first
+    assert "2 of 3" in html
+    assert "0.0% / 60.0% / 90.0%" in html  # min / median / max sample efficiency
+    boxes = json.loads(html.split('type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert boxes["data"][0]["x"] == [90.0, 60.0, 0.0]
+
+
+def test_no_results_yet(db):
+    assert "No leaderboard model has results" in render(make_problem(8))
