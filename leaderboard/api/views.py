@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -10,7 +9,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from leaderboard.api import serializers
@@ -22,17 +21,14 @@ from leaderboard.uploads import find_or_new_model, queue_upload
 from problems.models import Problem
 
 
-class UploadThrottle(SimpleRateThrottle):
-    """The "uploads" scope: UPLOAD_RATE_LIMIT per user, counted from their submissions.
+class UploadThrottle(BaseThrottle):
+    """The "uploads" scope: settings.UPLOAD_RATE_LIMIT per user, counted from their submissions.
 
-    Counting rows instead of DRF's cached request history makes the limit the web form's
-    too, the same in every process, and counts only uploads that were accepted.
+    Counting rows instead of keeping DRF's cached request history makes the limit the web
+    form's too, the same in every process, and counts only uploads that were accepted.
     """
 
     scope = "uploads"
-
-    def get_rate(self) -> str:
-        return settings.UPLOAD_RATE_LIMIT
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         self.wait_seconds = seconds_until_upload_allowed(request.user)
