@@ -107,9 +107,17 @@ def describe(exc: BaseException) -> str:
 
 def run_child(program: str, entry_point: str, args_fd: int, result_fd: int, scratch: str,
               limits: dict, pid_namespace: bool) -> None:
-    """Runs in the forked child; never returns."""
+    """Runs in the forked child; never returns, whatever the program does."""
+    exit_now = os._exit  # bound before the program can replace it
+    try:
+        serve_child(program, entry_point, args_fd, result_fd, scratch, limits, pid_namespace)
+    finally:
+        exit_now(0)
+
+
+def serve_child(program: str, entry_point: str, args_fd: int, result_fd: int, scratch: str,
+                limits: dict, pid_namespace: bool) -> None:
     clock = time.perf_counter  # bound before the program can replace it
-    exit_now = os._exit
     dumps, loads = pickle.dumps, pickle.loads
     try:
         os.setsid()
@@ -131,7 +139,7 @@ def run_child(program: str, entry_point: str, args_fd: int, result_fd: int, scra
         gc.disable()  # as ENAMEL times code
     except BaseException as exc:
         send_result({"status": "error", "error": "SandboxSetup: " + describe(exc)})
-        exit_now(1)
+        return
     try:
         scope = {"__name__": "__sample__", "time": time}
         exec(compile(program, "<sample>", "exec"), scope)
@@ -143,13 +151,23 @@ def run_child(program: str, entry_point: str, args_fd: int, result_fd: int, scra
         start = clock()
         output = function(*args)
         call_seconds = clock() - start
-        blob = dumps(output, protocol=5)
-        send_result({"status": "ok", "call_seconds": call_seconds}, blob)
     except MemoryError as exc:
         send_result({"status": "memory", "error": describe(exc)})
+        return
     except BaseException as exc:
         send_result({"status": "error", "error": describe(exc)})
-    exit_now(0)
+        return
+    try:
+        blob = dumps(output, protocol=5)
+    except MemoryError as exc:
+        send_result({"status": "memory", "error": describe(exc)})
+        return
+    except BaseException as exc:
+        # Only plain data pickles by value; anything else names a class the worker refuses.
+        send_result({"status": "error", "error": "UnsafeOutput: cannot pickle the output ("
+                     + describe(exc) + ")"})
+        return
+    send_result({"status": "ok", "call_seconds": call_seconds}, blob)
 
 
 def send_result(header: dict, blob: bytes = b"") -> None:

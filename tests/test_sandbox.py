@@ -1,0 +1,212 @@
+"""The sandbox's ordinary behaviour, under bubblewrap and under the rlimits fallback."""
+
+import logging
+import pickle
+import shutil
+import time
+
+import pytest
+
+from evaluation import sandbox as sandbox_module
+from evaluation.sandbox import Sandbox, UnsafeOutput, decode_output
+
+HAS_BWRAP = shutil.which("bwrap") is not None
+
+
+@pytest.fixture(scope="module", params=["bubblewrap", "rlimits"])
+def sandbox(request):
+    if request.param == "bubblewrap" and not HAS_BWRAP:
+        pytest.skip("bwrap is not installed")
+    with Sandbox(isolation=request.param) as box:
+        assert box.isolation == request.param
+        yield box
+
+
+def run(box: Sandbox, program: str, *args: object, entry_point: str = "f",
+        timeout: float = 5.0):
+    return box.run(program, entry_point, pickle.dumps(args, protocol=5), timeout)
+
+
+def assert_same_with_types(actual: object, expected: object) -> None:
+    assert type(actual) is type(expected)
+    assert actual == expected
+    if isinstance(expected, dict):
+        for key in expected:
+            assert_same_with_types(actual[key], expected[key])
+    elif isinstance(expected, list | tuple):
+        for actual_item, expected_item in zip(actual, expected, strict=True):
+            assert_same_with_types(actual_item, expected_item)
+
+
+def test_plain_run_returns_the_output(sandbox):
+    result = run(sandbox, "def add(a, b):\n    return a + b\n", 2, 3, entry_point="add")
+    assert result.status == "ok", result
+    assert result.output == 5
+    assert result.error == ""
+    assert 0 < result.call_seconds <= result.wall_seconds
+    assert result.peak_memory > 1024 * 1024
+
+
+def test_plain_data_round_trips_with_exact_types(sandbox):
+    value = {
+        "int": 12345678901234567890, "str": "héllo", "float": 1.5, "none": None, "bool": True,
+        "bytes": b"\x00\xff", "list": [1, [2, "3"]], "tuple": (1, ("a", 2.0)),
+        "set": {1, 2, 3}, "frozenset": frozenset({"x"}), 7: {(1, 2): [3]},
+    }
+    result = run(sandbox, "def echo(value):\n    return value\n", value, entry_point="echo")
+    assert result.status == "ok", result
+    assert_same_with_types(result.output, value)
+
+
+def test_an_exception_is_an_error_with_its_type_and_message(sandbox):
+    result = run(sandbox, "def f():\n    raise ValueError('bad\\ninput ' * 100)\n")
+    assert result.status == "error"
+    assert result.error.startswith("ValueError: bad input")
+    assert "\n" not in result.error and len(result.error) <= 200
+    assert result.output is None
+
+
+@pytest.mark.parametrize(("program", "expected"), [
+    ("def f(:\n", "SyntaxError"),
+    ("def g():\n    return 1\n", "NameError"),
+    ("f = 3\n", "NameError"),
+    ("raise KeyError('at import')\n", "KeyError"),
+    ("def f():\n    return f()\n", "RecursionError"),
+])
+def test_broken_programs_are_errors(sandbox, program, expected):
+    result = run(sandbox, program)
+    assert result.status == "error"
+    assert result.error.startswith(expected + ":"), result.error
+
+
+def test_a_sleep_times_out_at_about_the_timeout(sandbox):
+    started = time.monotonic()
+    result = run(sandbox, "import time\ndef f():\n    time.sleep(60)\n", timeout=0.5)
+    elapsed = time.monotonic() - started
+    assert result.status == "timeout"
+    assert result.output is None
+    assert result.wall_seconds >= 0.5
+    assert elapsed < 10  # not the sample's 60 s
+
+
+def test_a_busy_loop_times_out(sandbox):
+    result = run(sandbox, "def f():\n    while True:\n        pass\n", timeout=0.3)
+    assert result.status == "timeout"
+    assert result.wall_seconds >= 0.3
+
+
+def test_endless_module_code_times_out(sandbox):
+    started = time.monotonic()
+    result = run(sandbox, "while True:\n    pass\ndef f():\n    return 1\n", timeout=0.1)
+    assert result.status == "timeout"
+    assert time.monotonic() - started < 15
+
+
+def test_module_state_does_not_carry_over(sandbox):
+    program = (
+        "import builtins, sys, math\n"
+        "counter = 0\n"
+        "def f():\n"
+        "    global counter\n"
+        "    counter += 1\n"
+        "    builtins.seen = getattr(builtins, 'seen', 0) + 1\n"
+        "    math.pi = 3\n"
+        "    sys.modules.setdefault('memo', [])\n"
+        "    return counter, builtins.seen, 'memo' in sys.modules\n"
+    )
+    first = run(sandbox, program)
+    second = run(sandbox, "import math, sys\ndef f():\n    return math.pi, 'memo' in sys.modules\n")
+    third = run(sandbox, program)
+    assert first.output == (1, 1, True)
+    assert second.output == (pytest.approx(3.141592653589793), False)
+    assert third.output == (1, 1, True)
+
+
+def test_files_do_not_outlive_their_run(sandbox):
+    writer = (
+        "import os\n"
+        "def f():\n"
+        "    with open('answer.txt', 'w') as out:\n"
+        "        out.write('42')\n"
+        "    os.mkdir('locked')\n"
+        "    os.chmod('locked', 0)\n"
+        "    return os.path.abspath('answer.txt')\n"
+    )
+    first = run(sandbox, writer)
+    assert first.status == "ok", first
+    reader = "import os\ndef f(path):\n    return os.listdir('.'), os.path.exists(path)\n"
+    second = run(sandbox, reader, first.output)
+    assert second.status == "ok", second
+    assert second.output == ([], False)
+
+
+def test_many_runs_reuse_one_zygote(sandbox):
+    program = "import os\ndef f(i):\n    return i, os.getppid(), os.getpid()\n"
+    results = [run(sandbox, program, i) for i in range(40)]
+    assert [result.status for result in results] == ["ok"] * 40
+    assert [result.output[0] for result in results] == list(range(40))
+    assert len({result.output[1] for result in results}) == 1  # one warm parent
+    assert len({result.output[2] for result in results}) > 1  # fresh children
+
+
+def test_the_working_directory_is_an_empty_scratch_dir(sandbox):
+    result = run(sandbox, "import os\ndef f():\n    return os.getcwd(), os.listdir('.')\n")
+    assert result.status == "ok", result
+    cwd, entries = result.output
+    assert entries == []
+    assert "/work" not in cwd
+
+
+def test_the_input_does_not_exist_while_module_code_runs(sandbox):
+    program = (
+        "import gc\n"
+        "seen = any(isinstance(o, list) and o[:1] == ['needle-7781'] for o in gc.get_objects())\n"
+        "def f(data):\n"
+        "    return seen, data[0]\n"
+    )
+    result = run(sandbox, program, ["needle-7781", 1])
+    assert result.status == "ok", result
+    assert result.output == (False, "needle-7781")
+
+
+def test_auto_falls_back_to_rlimits_without_bwrap(monkeypatch, caplog):
+    monkeypatch.setattr(sandbox_module.shutil, "which", lambda name: None)
+    with caplog.at_level(logging.WARNING, logger="evaluation.sandbox"):
+        with Sandbox(isolation="auto") as box:
+            assert box.isolation == "rlimits"
+            assert run(box, "def f():\n    return 'fine'\n").output == "fine"
+    assert "falling back to rlimits" in caplog.text
+    with pytest.raises(RuntimeError, match="bwrap is not installed"):
+        Sandbox(isolation="bubblewrap")
+
+
+@pytest.mark.skipif(not HAS_BWRAP, reason="bwrap is not installed")
+def test_auto_uses_bubblewrap_when_it_works():
+    with Sandbox() as box:
+        assert box.isolation == "bubblewrap"
+
+
+def test_an_unknown_isolation_is_refused():
+    with pytest.raises(ValueError):
+        Sandbox(isolation="chroot")
+
+
+@pytest.mark.parametrize("value", [None, True, -3, 2**100, 1.25, "s", b"b", [1, (2,)],
+                                   {"k": {1, 2}}, frozenset({3})])
+def test_decode_output_accepts_plain_data(value):
+    assert decode_output(pickle.dumps(value, protocol=5)) == value
+
+
+@pytest.mark.parametrize("blob", [
+    pickle.dumps(1 + 2j, protocol=5),
+    pickle.dumps(bytearray(b"x"), protocol=5),
+    pickle.dumps(range(3), protocol=5),
+    pickle.dumps(OSError("x"), protocol=5),
+    b"not a pickle",
+    b"",
+    b"cos\nsystem\n(S'true'\ntR.",
+    b"(I1\nP0\n.",  # a persistent id
+])
+def test_decode_output_refuses_anything_else(blob):
+    with pytest.raises(UnsafeOutput):
+        decode_output(blob)

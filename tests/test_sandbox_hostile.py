@@ -1,0 +1,410 @@
+"""Samples that try to get out of the sandbox, fake their time or hurt the worker.
+
+Each test checks the status the hostile run gets AND that the sandbox still serves a plain
+run afterwards. They run under bubblewrap, the isolation production relies on.
+"""
+
+import hashlib
+import os
+import pickle
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from evaluation.sandbox import Sandbox
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bwrap is not installed")
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(isolation="bubblewrap") as box:
+        yield box
+
+
+def run(box: Sandbox, program: str, *args: object, timeout: float = 5.0):
+    return box.run(program, "f", pickle.dumps(args, protocol=5), timeout)
+
+
+def assert_unharmed(box: Sandbox) -> None:
+    """A plain run still works, and nothing of earlier runs is alive in the sandbox."""
+    result = run(box, "import os\ndef f(x):\n    return x * 2, sorted(os.listdir('/proc'))\n", 21)
+    assert result.status == "ok", result
+    doubled, proc_entries = result.output
+    assert doubled == 42
+    pids = sorted(int(name) for name in proc_entries if name.isdigit())
+    assert len(pids) == 3, pids  # bwrap's init, the zygote and this run's child
+
+
+def test_a_loop_that_catches_every_exception_is_stopped(sandbox):
+    program = (
+        "def f():\n"
+        "    while True:\n"
+        "        try:\n"
+        "            while True:\n"
+        "                pass\n"
+        "        except BaseException:\n"
+        "            pass\n"
+    )
+    started = time.monotonic()
+    result = run(sandbox, program, timeout=0.5)
+    assert result.status == "timeout"
+    assert time.monotonic() - started < 10
+    assert_unharmed(sandbox)
+
+
+def test_ignored_signals_do_not_stop_the_kill(sandbox):
+    program = (
+        "import signal, time\n"
+        "for sig in (signal.SIGTERM, signal.SIGALRM, signal.SIGINT, signal.SIGHUP):\n"
+        "    signal.signal(sig, signal.SIG_IGN)\n"
+        "def f():\n"
+        "    signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)\n"
+        "    while True:\n"
+        "        time.sleep(0.01)\n"
+    )
+    result = run(sandbox, program, timeout=0.5)
+    assert result.status == "timeout"
+    assert_unharmed(sandbox)
+
+
+def test_forking_is_capped(sandbox):
+    program = (
+        "import os, time\n"
+        "def f():\n"
+        "    forked = 0\n"
+        "    try:\n"
+        "        for _ in range(1000):\n"
+        "            if os.fork() == 0:\n"
+        "                time.sleep(60)\n"
+        "                os._exit(0)\n"
+        "            forked += 1\n"
+        "    except OSError as exc:\n"
+        "        return forked, type(exc).__name__\n"
+        "    return forked, None\n"
+    )
+    result = run(sandbox, program)
+    assert result.status == "ok", result
+    forked, failure = result.output
+    assert forked < 64 and failure == "BlockingIOError"
+    assert_unharmed(sandbox)  # the sleeping children are gone too
+
+
+def test_a_fork_bomb_is_contained(sandbox):
+    program = (
+        "import os\n"
+        "def f():\n"
+        "    while True:\n"
+        "        try:\n"
+        "            if os.fork() == 0:\n"
+        "                os.setsid()\n"
+        "        except OSError:\n"
+        "            pass\n"
+    )
+    result = run(sandbox, program, timeout=1.0)
+    assert result.status == "timeout"
+    assert_unharmed(sandbox)
+
+
+def test_a_memory_bomb_is_a_memory_status():
+    with Sandbox(memory_bytes=256 * 1024**2, isolation="bubblewrap") as box:
+        grow = "def f():\n    hog = []\n    while True:\n        hog.append(' ' * 10**6)\n"
+        assert run(box, grow).status == "memory"
+        at_once = "def f():\n    return bytearray(8 * 1024**3)\n"
+        result = run(box, at_once)
+        assert result.status == "memory"
+        assert result.error.startswith("MemoryError")
+        assert_unharmed(box)
+
+
+def test_files_outside_the_scratch_dir_are_untouched(sandbox, tmp_path):
+    manage = PROJECT_DIR / "manage.py"
+    before = {path: hashlib.sha256(path.read_bytes()).hexdigest()
+              for path in (manage, Path("/etc/passwd"))}
+    host_marker = Path("/tmp") / f"effboard-hostile-{os.getpid()}"
+    program = (
+        "import os\n"
+        "def attempt(action):\n"
+        "    try:\n"
+        "        action()\n"
+        "        return 'done'\n"
+        "    except OSError as exc:\n"
+        "        return type(exc).__name__\n"
+        "def f(manage, marker):\n"
+        "    return {\n"
+        "        'delete manage.py': attempt(lambda: os.remove(manage)),\n"
+        "        'write passwd': attempt(lambda: open('/etc/passwd', 'a').write('x')),\n"
+        "        'write /usr': attempt(lambda: open('/usr/x', 'w')),\n"
+        "        'write /tmp': attempt(lambda: open(marker, 'w').write('x')),\n"
+        "        'write /dev/shm': attempt(lambda: open('/dev/shm/x', 'w')),\n"
+        "    }\n"
+    )
+    result = run(sandbox, program, str(manage), str(host_marker))
+    assert result.status == "ok", result
+    outcome = result.output
+    assert outcome["delete manage.py"] != "done"
+    assert outcome["write passwd"] != "done"
+    assert outcome["write /usr"] != "done"
+    assert outcome["write /dev/shm"] != "done"
+    # /tmp is the sandbox's own scratch tmpfs: writable, but not the host's, and wiped.
+    assert not host_marker.exists()
+    for path, digest in before.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    leftover = run(sandbox, "import os\ndef f(marker):\n    return os.path.exists(marker)\n",
+                   str(host_marker))
+    assert leftover.output is False
+    assert_unharmed(sandbox)
+
+
+def test_no_network_not_even_loopback(sandbox, redis_server):
+    with socket.create_connection(("127.0.0.1", redis_server.port), timeout=5):
+        pass  # reachable from the worker, so the check below means something
+    program = (
+        "import socket\n"
+        "def f(ports):\n"
+        "    outcomes = []\n"
+        "    for port in ports:\n"
+        "        try:\n"
+        "            socket.create_connection(('127.0.0.1', port), timeout=2).close()\n"
+        "            outcomes.append('connected')\n"
+        "        except OSError as exc:\n"
+        "            outcomes.append(type(exc).__name__)\n"
+        "    return outcomes, socket.if_nameindex()\n"
+    )
+    result = run(sandbox, program, [redis_server.port, 6379])
+    assert result.status == "ok", result
+    outcomes, interfaces = result.output
+    assert "connected" not in outcomes
+    assert [name for _, name in interfaces] == ["lo"]
+    assert_unharmed(sandbox)
+
+
+def test_the_workers_environment_is_not_visible(monkeypatch):
+    secret = "effboard-secret-9f1c"
+    monkeypatch.setenv("EFFBOARD_TEST_SECRET", secret)
+    program = (
+        "import os\n"
+        "def f():\n"
+        "    seen = [repr(dict(os.environ))]\n"
+        "    for pid in ('self', '1', str(os.getppid())):\n"
+        "        try:\n"
+        "            with open(f'/proc/{pid}/environ', 'rb') as environ:\n"
+        "                seen.append(repr(environ.read()))\n"
+        "        except OSError as exc:\n"
+        "            seen.append(type(exc).__name__)\n"
+        "    return seen\n"
+    )
+    with Sandbox(isolation="bubblewrap") as box:
+        result = run(box, program)
+        assert result.status == "ok", result
+        assert not any(secret in seen for seen in result.output)
+        assert not any("EFFBOARD_TEST_SECRET" in seen for seen in result.output)
+        assert_unharmed(box)
+
+
+def test_project_and_home_files_are_not_visible(sandbox):
+    program = (
+        "import os\n"
+        "def attempt(action):\n"
+        "    try:\n"
+        "        return action()\n"
+        "    except OSError as exc:\n"
+        "        return type(exc).__name__\n"
+        "def f(project):\n"
+        "    return {\n"
+        "        'project': attempt(lambda: os.listdir(project)),\n"
+        "        'manage.py': attempt(lambda: open(os.path.join(project, 'manage.py')).read()),\n"
+        "        'var': attempt(lambda: os.listdir(os.path.join(project, 'var'))),\n"
+        "        'work': attempt(lambda: os.listdir('/work')),\n"
+        "        'bashrc': attempt(lambda: open('/root/.bashrc').read()),\n"
+        "        'root': attempt(lambda: os.listdir('/root')),\n"
+        "        'zygote fds': attempt(lambda: os.listdir(f'/proc/{os.getppid()}/fd')),\n"
+        "    }\n"
+    )
+    result = run(sandbox, program, str(PROJECT_DIR))
+    assert result.status == "ok", result
+    seen = result.output
+    assert seen["project"] == "FileNotFoundError"
+    assert seen["manage.py"] == "FileNotFoundError"
+    assert seen["var"] == "FileNotFoundError"
+    assert seen["work"] == "FileNotFoundError"
+    assert seen["bashrc"] == "FileNotFoundError"
+    assert seen["root"] in ([".pyenv"], "FileNotFoundError")  # only the interpreter's path
+    assert seen["zygote fds"] == "PermissionError"
+    assert_unharmed(sandbox)
+
+
+def test_patching_the_clock_does_not_fake_the_time(sandbox):
+    program = (
+        "import time\n"
+        "real_sleep = time.sleep\n"
+        "for name in ('perf_counter', 'time', 'monotonic', 'process_time'):\n"
+        "    setattr(time, name, lambda: 0.0)\n"
+        "def f():\n"
+        "    real_sleep(0.3)\n"
+        "    return time.perf_counter()\n"
+    )
+    result = run(sandbox, program)
+    assert result.status == "ok", result
+    assert result.output == 0.0  # the patch took effect inside the child
+    assert result.wall_seconds >= 0.3
+    assert result.call_seconds >= 0.3  # the child's clock was bound before the program ran
+    assert_unharmed(sandbox)
+
+
+def test_a_forged_result_cannot_shorten_the_wall_time(sandbox):
+    program = (
+        "import json, os, struct, time\n"
+        "def frame(data):\n"
+        "    return struct.pack('>Q', len(data)) + data\n"
+        "def f():\n"
+        "    time.sleep(0.3)\n"
+        "    header = json.dumps({'event': 'result', 'status': 'ok', 'call_seconds': 1e-9})\n"
+        "    os.write(4, frame(header.encode()) + frame(b'I7\\n.'))\n"
+        "    time.sleep(60)\n"
+    )
+    result = run(sandbox, program)
+    assert result.status == "ok", result
+    assert result.output == 7
+    assert result.call_seconds == 1e-9  # the child's own claim: untrusted
+    assert result.wall_seconds >= 0.3  # the zygote's measurement: trusted
+    assert_unharmed(sandbox)
+
+
+def test_caching_in_builtins_does_not_survive_a_repetition(sandbox):
+    program = (
+        "import builtins\n"
+        "def f(n):\n"
+        "    cache = builtins.__dict__.setdefault('answers', {})\n"
+        "    if n in cache:\n"
+        "        return 'cached'\n"
+        "    cache[n] = n * n\n"
+        "    return 'computed'\n"
+    )
+    assert [run(sandbox, program, 12).output for _ in range(3)] == ["computed"] * 3
+    assert_unharmed(sandbox)
+
+
+def test_an_object_with_a_custom_eq_is_refused(sandbox):
+    program = (
+        "class Anything:\n"
+        "    def __eq__(self, other):\n"
+        "        return True\n"
+        "class Int(int):\n"
+        "    def __eq__(self, other):\n"
+        "        return True\n"
+        "# Importable by name, so it pickles in the child and only the worker can refuse it.\n"
+        "import builtins\n"
+        "builtins.Int = Int\n"
+        "Int.__module__ = 'builtins'\n"
+        "def f(which):\n"
+        "    return Anything() if which == 'object' else [Int(1)]\n"
+    )
+    unpicklable = run(sandbox, program, "object")  # refused in the child already
+    assert unpicklable.status == "error"
+    assert unpicklable.error.startswith("UnsafeOutput: cannot pickle")
+    assert unpicklable.output is None
+    pickled = run(sandbox, program, "int subclass")  # refused by the worker's unpickler
+    assert pickled.status == "error"
+    assert pickled.error.startswith("UnsafeOutput: refused to load")
+    assert pickled.output is None
+    assert_unharmed(sandbox)
+
+
+def test_a_reduce_payload_is_never_executed(sandbox, tmp_path):
+    marker = tmp_path / "pwned"
+    program = (
+        "import os\n"
+        "class Payload:\n"
+        "    def __init__(self, path):\n"
+        "        self.path = path\n"
+        "    def __reduce__(self):\n"
+        "        return (os.system, ('touch ' + self.path,))\n"
+        "def f(path):\n"
+        "    return [Payload(path)]\n"
+    )
+    result = run(sandbox, program, str(marker))
+    assert result.status == "error"
+    assert result.error.startswith("UnsafeOutput:")
+    assert not marker.exists()
+    assert_unharmed(sandbox)
+
+
+def test_sys_exit_zero_is_an_error_not_a_pass(sandbox):
+    for program in ("import sys\ndef f():\n    sys.exit(0)\n", "import sys\nsys.exit(0)\n"):
+        result = run(sandbox, program)
+        assert result.status == "error"
+        assert result.error.startswith("SystemExit")
+    assert_unharmed(sandbox)
+
+
+def test_os_exit_is_killed(sandbox):
+    result = run(sandbox, "import os\ndef f():\n    os._exit(0)\n")
+    assert result.status == "killed"
+    assert result.error.startswith("Killed:")
+    assert_unharmed(sandbox)
+
+
+def test_a_segfault_is_killed(sandbox):
+    result = run(sandbox, "import ctypes\ndef f():\n    return ctypes.string_at(0)\n")
+    assert result.status == "killed"
+    assert "SIGSEGV" in result.error
+    assert_unharmed(sandbox)
+
+
+def test_killing_the_zygote_is_survived(sandbox):
+    result = run(sandbox, "import os\ndef f():\n    os.kill(os.getppid(), 9)\n")
+    assert result.status == "killed"
+    assert_unharmed(sandbox)  # a new zygote serves the next run
+
+
+@pytest.mark.slow  # waits out the worker's watchdog margin
+def test_stopping_the_zygote_is_survived(sandbox):
+    started = time.monotonic()
+    program = "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGSTOP)\n"
+    result = run(sandbox, program, timeout=0.2)
+    assert result.status == "killed"
+    assert time.monotonic() - started < 30
+    assert_unharmed(sandbox)
+
+
+def test_huge_output_on_stdout_is_discarded(sandbox):
+    program = (
+        "import os, sys\n"
+        "def f():\n"
+        "    print('x' * 50_000_000)\n"
+        "    sys.stderr.write('y' * 10_000_000)\n"
+        "    os.write(1, b'z' * 1_000_000)\n"
+        "    return 'done'\n"
+    )
+    result = run(sandbox, program)
+    assert result.status == "ok", result
+    assert result.output == "done"
+    assert_unharmed(sandbox)
+
+
+def test_threads_left_running_do_not_outlive_the_run(sandbox):
+    program = (
+        "import os, threading, time\n"
+        "def spin():\n"
+        "    while True:\n"
+        "        pass\n"
+        "def f():\n"
+        "    threading.Thread(target=spin).start()\n"
+        "    threading.Thread(target=time.sleep, args=(60,)).start()\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        time.sleep(60)\n"
+        "    return threading.active_count()\n"
+    )
+    started = time.monotonic()
+    result = run(sandbox, program)
+    assert result.status == "ok", result
+    assert result.output == 3
+    assert time.monotonic() - started < 30  # not held up by the non-daemon threads
+    assert_unharmed(sandbox)  # the setsid grandchild is gone as well
