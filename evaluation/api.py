@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 
 from evaluation import engine
-from evaluation.cache import TestCache
+from evaluation.cache import CaseCache
 from evaluation.metrics import average_metrics
 from evaluation.results import ProblemEvaluation
 from evaluation.sandbox import Sandbox
@@ -20,8 +20,8 @@ def eval_settings() -> EvalSettings:
     return EvalSettings(**getattr(settings, "EVALUATION", {}))
 
 
-def test_cache() -> TestCache:
-    return TestCache(Path(settings.TEST_CACHE_DIR))
+def case_cache() -> CaseCache:
+    return CaseCache(Path(settings.TEST_CACHE_DIR))
 
 
 def evaluate_problem(
@@ -30,14 +30,14 @@ def evaluate_problem(
     """Evaluates one problem's samples on this worker. Raises engine.EvaluationError when the
     problem itself is broken."""
     return engine.evaluate_problem(
-        spec, codes, eval_settings(), test_cache(),
+        spec, codes, eval_settings(), case_cache(),
         isolation=settings.SANDBOX_ISOLATION, progress=progress,
     )
 
 
 def validate_problem(spec: ProblemSpec) -> list[str]:
     """One line per thing that fails when the problem's tests are generated and checked."""
-    return engine.validate_problem(spec, eval_settings(), test_cache())
+    return engine.validate_problem(spec, eval_settings(), case_cache())
 
 
 def aggregate(

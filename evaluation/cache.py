@@ -21,7 +21,7 @@ from evaluation.testgen import generate_inputs
 
 
 @dataclass(frozen=True)
-class Test:
+class Case:
     args: bytes  # the argument sequence, pickled once by us, handed to the sandbox as is
     answer: object  # the reference solution's output
 
@@ -32,11 +32,11 @@ class Test:
 @dataclass(frozen=True)
 class Level:
     size: int
-    tests: list[Test]
+    tests: list[Case]
 
 
 @dataclass(frozen=True)
-class TestSet:
+class ProblemCases:
     key: str
     levels: list[Level]
 
@@ -51,24 +51,24 @@ def cache_key(spec: ProblemSpec, seed: int) -> str:
     return f"{spec.index:03d}-{hashlib.sha256(parts.encode()).hexdigest()[:24]}"
 
 
-def build_tests(spec: ProblemSpec, seed: int, answer: AnswerFunction) -> TestSet:
+def build_tests(spec: ProblemSpec, seed: int, answer: AnswerFunction) -> ProblemCases:
     levels = []
     for generated in generate_inputs(spec, seed):
         blobs = [pickle.dumps(args, protocol=5) for args in generated.inputs]
         answers = answer(blobs)
-        tests = [Test(blob, out) for blob, out in zip(blobs, answers, strict=True)]
+        tests = [Case(blob, out) for blob, out in zip(blobs, answers, strict=True)]
         levels.append(Level(generated.size, tests))
-    return TestSet(cache_key(spec, seed), levels)
+    return ProblemCases(cache_key(spec, seed), levels)
 
 
-class TestCache:
+class CaseCache:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
 
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.tests"
 
-    def get(self, spec: ProblemSpec, seed: int, answer: AnswerFunction) -> TestSet:
+    def get(self, spec: ProblemSpec, seed: int, answer: AnswerFunction) -> ProblemCases:
         key = cache_key(spec, seed)
         cached = self._read(key)
         if cached is not None:
@@ -83,7 +83,7 @@ class TestCache:
             self._write(tests)
             return tests
 
-    def _read(self, key: str) -> TestSet | None:
+    def _read(self, key: str) -> ProblemCases | None:
         try:
             data = self.path(key).read_bytes()
         except FileNotFoundError:
@@ -93,7 +93,7 @@ class TestCache:
         except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError):
             return None  # a damaged or outdated file is regenerated
 
-    def _write(self, tests: TestSet) -> None:
+    def _write(self, tests: ProblemCases) -> None:
         data = zlib.compress(pickle.dumps(tests, protocol=5), 1)
         fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:

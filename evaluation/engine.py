@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from evaluation import results
-from evaluation.cache import TestCache, TestSet
+from evaluation.cache import CaseCache, ProblemCases
 from evaluation.metrics import hodges_lehmann, problem_metrics
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.scoring import SampleRun, score_sample, timeout_seconds
@@ -19,13 +19,15 @@ from evaluation.testgen import GenerationError
 
 # A reference solution gets this long per test before the problem is declared broken.
 REFERENCE_TIMEOUT_SECONDS = 60.0
-# The hard kill comes this much later than the timeout estimated so far, so that noise in that
-# estimate never kills a sample ENAMEL would have let finish; later ones are scored post hoc.
-KILL_MARGIN = 1.25
+# The hard kill comes this much later than the timeout estimated so far (plus a grace), so that
+# noise never kills a sample ENAMEL would have let finish; ENAMEL's own limit, T + tolerance,
+# is applied to the recorded times afterwards.
+KILL_MARGIN = 1.5
+KILL_GRACE_SECONDS = 0.05
 # What a run may spend outside the call (input decoding, output encoding, pipes) beyond the
-# least the reference needed on the same test, before the excess counts as the sample's time.
-OVERHEAD_SLACK = 1.5
-OVERHEAD_FLOOR_SECONDS = 0.0005
+# reference's typical overhead on the same test, before the excess counts as the sample's time.
+OVERHEAD_SLACK = 1.25
+OVERHEAD_FLOOR_SECONDS = 0.0002
 
 Progress = Callable[[int, int], None]
 _RUN_FAILURES = {"timeout": results.TIMEOUT, "memory": results.MEMORY, "killed": results.KILLED}
@@ -68,12 +70,12 @@ class _ReferenceTimes:
 
     quick: list[list[float]]
     reps: list[list[list[float]]]
-    overhead: list[list[float]]  # least time a run of this test spent outside the call
+    overhead: list[list[list[float]]]  # time each run of this test spent outside the call
 
 
 class ProblemRunner:
     def __init__(
-        self, spec: ProblemSpec, tests: TestSet, settings: EvalSettings, sandbox: Sandbox
+        self, spec: ProblemSpec, tests: ProblemCases, settings: EvalSettings, sandbox: Sandbox
     ) -> None:
         self.spec = spec
         self.tests = tests
@@ -85,7 +87,7 @@ class ProblemRunner:
         self.reference = _ReferenceTimes(
             quick=[[0.0] * len(level.tests) for level in tests.levels],
             reps=shape,
-            overhead=[[0.0] * len(level.tests) for level in tests.levels],
+            overhead=[[[] for _ in level.tests] for level in tests.levels],
         )
         self._quick_pass()
 
@@ -101,9 +103,7 @@ class ProblemRunner:
                 f"{self.spec.task_id}: reference solution failed on level {level} test {test}: "
                 f"{run.status} {run.error}".strip()
             )
-        spent_outside = max(0.0, run.wall_seconds - run.call_seconds)
-        overhead = self.reference.overhead[level]
-        overhead[test] = min(overhead[test], spent_outside) if overhead[test] else spent_outside
+        self.reference.overhead[level][test].append(max(0.0, run.wall_seconds - run.call_seconds))
         return min(run.call_seconds, run.wall_seconds)
 
     def _quick_pass(self) -> None:
@@ -125,14 +125,23 @@ class ProblemRunner:
         return timeout_seconds(estimates, list(self.spec.hardness), self.settings.timeout_factor)
 
     def _allowance(self, level: int, test: int) -> float:
-        return self.reference.overhead[level][test] * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
+        overhead = hodges_lehmann(self.reference.overhead[level][test])
+        return overhead * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
 
-    def _trusted_seconds(self, run: RunResult, level: int, test: int) -> float:
-        # The call's own clock is precise but lives in the sample's process; the zygote's
-        # wall clock cannot be fooled. A sample whose clock claims far less than the wall
-        # clock shows (beyond the reference's own overhead) is charged the difference.
-        call = min(run.call_seconds, run.wall_seconds)
-        return max(call, run.wall_seconds - self._allowance(level, test))
+    def _trusted_times(self, runs: list[RunResult], level: int, test: int) -> list[float]:
+        """The repetitions' times, as precise as the call's own clock and as honest as the
+        zygote's wall clock.
+
+        The call's clock lives in the sample's process, which could fake it; the zygote's
+        cannot be fooled but also counts decoding, encoding and scheduling. Where the wall
+        clock's estimate exceeds the call clock's by more than the reference's overhead on
+        this test, the difference is added to every repetition. Estimates over all
+        repetitions, not single runs, keep scheduling noise out of honest samples' times.
+        """
+        calls = [min(run.call_seconds, run.wall_seconds) for run in runs]
+        walls = [run.wall_seconds for run in runs]
+        unexplained = hodges_lehmann(walls) - self._allowance(level, test) - hodges_lehmann(calls)
+        return [call + max(0.0, unexplained) for call in calls]
 
     def _ensure_reference_reps(self, level: int, test: int, count: int) -> None:
         reps = self.reference.reps[level][test]
@@ -147,7 +156,7 @@ class ProblemRunner:
             level_times = []
             for number, test in enumerate(tests.tests):
                 expected_input = test.input()
-                reps = []
+                runs = []
                 for repetition in range(self.repetitions[level]):
                     if weighted:  # interleave: the reference's repetition right before ours
                         self._ensure_reference_reps(level, number, repetition + 1)
@@ -155,6 +164,7 @@ class ProblemRunner:
                         KILL_MARGIN * self._timeout_estimate()
                         + self.settings.tolerance_seconds
                         + self._allowance(level, number)
+                        + KILL_GRACE_SECONDS
                     )
                     run = self.sandbox.run(program, self.spec.entry_point, test.args, deadline)
                     outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
@@ -163,8 +173,8 @@ class ProblemRunner:
                         outcome.stop, outcome.stop_level = failure, level
                         outcome.error = run.error or f"{failure} on level {level} test {number}"
                         return outcome
-                    reps.append(self._trusted_seconds(run, level, number))
-                level_times.append(reps)
+                    runs.append(run)
+                level_times.append(self._trusted_times(runs, level, number))
             outcome.times.append(level_times)
         return outcome
 
@@ -195,7 +205,7 @@ def evaluate_problem(
     spec: ProblemSpec,
     codes: list[str],
     settings: EvalSettings,
-    cache: TestCache,
+    cache: CaseCache,
     *,
     isolation: str = "auto",
     progress: Progress | None = None,
@@ -235,7 +245,7 @@ def evaluate_problem(
     )
 
 
-def validate_problem(spec: ProblemSpec, settings: EvalSettings, cache: TestCache) -> list[str]:
+def validate_problem(spec: ProblemSpec, settings: EvalSettings, cache: CaseCache) -> list[str]:
     """Generates the tests, runs the reference and the checker on them: what failed, if any."""
     try:
         checker = load_checker(spec)

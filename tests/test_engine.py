@@ -1,0 +1,127 @@
+"""The engine end to end on a small problem of our own: real sandbox, real timings."""
+
+import pytest
+
+from evaluation import results
+from evaluation.cache import CaseCache
+from evaluation.engine import EvaluationError, evaluate_problem, validate_problem
+from evaluation.spec import EvalSettings, ProblemSpec
+
+PROMPT = 'def sum_squares(xs: list) -> int:\n    """The sum of the squares of xs."""\n'
+SPEC = ProblemSpec(
+    index=900,
+    task_id="Test/900",
+    prompt=PROMPT,
+    entry_point="sum_squares",
+    input_generator=(
+        "def generate_input(size, lid, cid):\n"
+        "    return [random.randint(-1000, 1000) for _ in range(size)],\n"
+    ),
+    level_sizes=(5, 20000, 40000, 80000),
+    reference_solution="    return sum(x * x for x in xs)\n",
+    checker=(
+        "def __check(input, answer, output):\n"
+        "    return type(output) == type(answer) and output == answer\n"
+    ),
+)
+FAST = PROMPT + "    return sum(x * x for x in xs)\n"
+SLOWER = PROMPT + (
+    "    for _ in range(3):\n        total = sum(x * x for x in xs)\n    return total\n"
+)
+QUADRATIC = PROMPT + (
+    "    total = 0\n"
+    "    for x in xs:\n"
+    "        total += sum(x * x for _ in range(len(xs) // 100 + 1)) // (len(xs) // 100 + 1)\n"
+    "    return total\n"
+)
+WRONG = PROMPT + "    return sum(xs)\n"
+RAISES = PROMPT + "    return {}[1]\n"
+# Does the quadratic work but stops every clock it can reach, hoping to look instant.
+CLOCK_CHEAT = QUADRATIC + (
+    "import time\n"
+    "for _name in ('perf_counter', 'perf_counter_ns', 'time', 'monotonic', 'process_time'):\n"
+    "    setattr(time, _name, lambda: 0)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> CaseCache:
+    return CaseCache(tmp_path_factory.mktemp("tests"))
+
+
+@pytest.fixture(scope="module")
+def evaluation(cache) -> results.ProblemEvaluation:
+    codes = [FAST, SLOWER, QUADRATIC, WRONG, RAISES, CLOCK_CHEAT]
+    return evaluate_problem(SPEC, codes, EvalSettings(), cache)
+
+
+def test_statuses(evaluation):
+    statuses = [sample.status for sample in evaluation.samples]
+    assert statuses[0] == results.PASSED
+    assert statuses[3:5] == [results.WRONG_ANSWER, results.ERROR]
+    assert evaluation.samples[4].error.startswith("KeyError")
+    assert evaluation.n == 6 and evaluation.c == 4  # fast, slower, and the censored two
+
+
+def test_efficiency_orders_the_samples(evaluation):
+    fast, slower, quadratic = evaluation.samples[:3]
+    assert fast.efficiency > 0.6
+    assert slower.efficiency < fast.efficiency
+    # Right-censored: correct on the small levels, too slow for the large ones.
+    assert quadratic.correct and quadratic.status == results.TIMEOUT
+    assert quadratic.failed_level >= 1 and quadratic.efficiency < fast.efficiency
+
+
+def test_stopping_the_clocks_does_not_make_a_sample_fast(evaluation):
+    quadratic, cheat = evaluation.samples[2], evaluation.samples[5]
+    assert cheat.status == results.TIMEOUT and cheat.failed_level == quadratic.failed_level
+    assert cheat.efficiency < evaluation.samples[0].efficiency
+
+
+def test_metrics_and_records(evaluation):
+    assert evaluation.pass_at_k[1] == pytest.approx(4 / 6)
+    assert evaluation.eff_at_k[1] == pytest.approx(
+        sum(s.efficiency for s in evaluation.samples if s.correct) / 6
+    )
+    assert evaluation.timeout == pytest.approx(2 * max(evaluation.reference_times[1:]))
+    for sample in evaluation.samples:
+        assert sample.isolation == evaluation.isolation
+        assert len(sample.levels) == 4
+    assert evaluation.samples[0].peak_memory > 0
+
+
+def test_tests_are_cached_and_reused(cache, evaluation):
+    files = sorted(cache.directory.glob("*.tests"))
+    assert len(files) == 1
+    before = files[0].stat().st_mtime_ns
+    again = evaluate_problem(SPEC, [FAST], EvalSettings(), cache)
+    assert again.samples[0].status == results.PASSED
+    assert files[0].stat().st_mtime_ns == before
+
+
+def test_a_broken_reference_is_an_evaluation_error(tmp_path):
+    broken = ProblemSpec(**{**SPEC.__dict__, "reference_solution": "    return xs[10**9]\n"})
+    with pytest.raises(EvaluationError, match="reference solution failed"):
+        evaluate_problem(broken, [FAST], EvalSettings(), CaseCache(tmp_path))
+
+
+def test_validate_accepts_a_sound_problem(cache):
+    assert validate_problem(SPEC, EvalSettings(), cache) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("reference_solution", "    return None + 1\n", "reference solution failed"),
+        ("checker", "def __check(input, answer, output):\n    return False\n",
+         "checker rejects the reference's own answer on level 0 test 0"),
+        ("checker", "def __check(input, answer\n", "checker does not load: SyntaxError"),
+        ("input_generator", "def generate_input(size, lid, cid):\n    raise ValueError('no')\n",
+         "level 0 test 0: ValueError: no"),
+    ],
+)
+def test_validate_reports_what_fails(tmp_path, field, value, expected):
+    broken = ProblemSpec(**{**SPEC.__dict__, field: value})
+    errors = validate_problem(broken, EvalSettings(), CaseCache(tmp_path))
+    assert errors and expected in errors[0]
+    assert all("\n" not in error for error in errors)
