@@ -290,6 +290,19 @@ def test_caching_in_builtins_does_not_survive_a_repetition(sandbox):
     assert_unharmed(sandbox)
 
 
+def test_sysv_shared_memory_does_not_survive_a_repetition(sandbox):
+    program = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "def f(create):\n"
+        "    flags = 0o1600 if create else 0  # IPC_CREAT | 0600\n"
+        "    return libc.shmget(0x4242, 4096, flags) >= 0\n"
+    )
+    assert run(sandbox, program, True).output is True  # the segment was made
+    assert run(sandbox, program, False).output is False  # and is gone for the next run
+    assert_unharmed(sandbox)
+
+
 def test_an_object_with_a_custom_eq_is_refused(sandbox):
     program = (
         "class Anything:\n"
