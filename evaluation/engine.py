@@ -82,6 +82,7 @@ class ProblemRunner:
         self.settings = settings
         self.sandbox = sandbox
         self.check = load_checker(spec)
+        self.call_seconds = 0.0  # inside calls, samples' and reference's
         self.repetitions = [settings.repetitions if h else 1 for h in spec.hardness]
         shape = [[[] for _ in level.tests] for level in tests.levels]
         self.reference = _ReferenceTimes(
@@ -91,10 +92,14 @@ class ProblemRunner:
         )
         self._quick_pass()
 
+    def _run(self, program: str, args: bytes, timeout: float) -> RunResult:
+        run = self.sandbox.run(program, self.spec.entry_point, args, timeout)
+        self.call_seconds += min(run.call_seconds, run.wall_seconds)
+        return run
+
     def _run_reference(self, level: int, test: int) -> float:
-        run = self.sandbox.run(
+        run = self._run(
             self.spec.reference_program,
-            self.spec.entry_point,
             self.tests.levels[level].tests[test].args,
             REFERENCE_TIMEOUT_SECONDS,
         )
@@ -166,7 +171,7 @@ class ProblemRunner:
                         + self._allowance(level, number)
                         + KILL_GRACE_SECONDS
                     )
-                    run = self.sandbox.run(program, self.spec.entry_point, test.args, deadline)
+                    run = self._run(program, test.args, deadline)
                     outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
                     failure = self._failure(run, expected_input, test.answer)
                     if failure is not None:
@@ -242,6 +247,7 @@ def evaluate_problem(
         timeout=timeout,
         isolation=sandbox.isolation,
         wall_seconds=time.monotonic() - started,
+        call_seconds=runner.call_seconds,
     )
 
 

@@ -45,6 +45,7 @@ class ProblemEvaluation:
     timeout: float  # T = alpha x the slowest reference time over weighted levels
     isolation: str
     wall_seconds: float
+    call_seconds: float  # spent inside the calls of samples and reference, out of wall_seconds
 
     @property
     def n(self) -> int:

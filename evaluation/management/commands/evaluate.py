@@ -90,6 +90,8 @@ class Command(BaseCommand):
                         **{f"eff@{k}": v for k, v in evaluation.eff_at_k.items()},
                         "reference_times": evaluation.reference_times,
                         "timeout": evaluation.timeout,
+                        "wall_seconds": evaluation.wall_seconds,
+                        "call_seconds": evaluation.call_seconds,
                         "samples": [sample.to_dict() for sample in evaluation.samples],
                     }
                     for task_id, evaluation in evaluations.items()

@@ -1,0 +1,114 @@
+"""Agreement and throughput: Effboard's `manage.py evaluate` against enam's evaluator.
+
+    .venv/bin/python bench/agreement.py [--sets humaneval-canonical,enamel-references]
+        [--rounds 1] [--problems 0,3,7] [--out bench/out]
+
+For each sample set and round, runs both evaluators one after the other on this machine
+(alternating which goes first), tests cached for both (their generation is timed apart,
+in a first warm-up round). Prints and writes JSON with pass@1 and eff@1 of each, per-problem
+pass disagreements, the largest per-problem eff@1 gaps, the wall-time ratio, and the share
+of Effboard's wall time spent inside the code under test.
+"""
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from common import ENAMEL_CSV, PYTHON, SAMPLE_SETS, load, prepare_database, scratch_env, timed
+
+
+def run_effboard(sample_file: Path, out: Path, env: dict, problems: str | None) -> float:
+    command = [PYTHON, "manage.py", "evaluate", str(sample_file), "--name", sample_file.stem,
+               "--output", str(out)]
+    if problems:
+        command += ["--problems", problems]
+    return timed(command, env)[0]
+
+
+def run_enam(sample_file: Path, out: Path, cache: Path, problems: str | None) -> float:
+    command = [PYTHON, "bench/enam_eval.py", str(sample_file), "--csv", str(ENAMEL_CSV),
+               "--tests-cache", str(cache), "--output", str(out)]
+    if problems:
+        command += ["--problems", problems]
+    return timed(command, dict(os.environ))[0]
+
+
+def compare(ours: dict, theirs: dict) -> dict:
+    pass_disagreements, eff_gaps = [], []
+    for index, passes in theirs["passes"].items():
+        task_id = f"HumanEval/{index}"
+        problem = ours["problems"].get(task_id)
+        our_pass = problem["pass@1"] if problem else 0.0
+        their_pass = sum(passes) / len(passes)
+        if abs(our_pass - their_pass) > 1e-9:
+            pass_disagreements.append(task_id)
+        their_eff = sum(theirs["effs"][index]) / len(passes)
+        our_eff = problem["eff@1"] if problem else 0.0
+        eff_gaps.append((abs(our_eff - their_eff), task_id, our_eff, their_eff))
+    eff_gaps.sort(reverse=True)
+    return {
+        "pass_disagreements": pass_disagreements,
+        "largest_eff_gaps": [
+            {"task_id": t, "effboard": round(o, 4), "enam": round(e, 4)}
+            for _, t, o, e in eff_gaps[:8]
+        ],
+    }
+
+
+def call_share(ours: dict, wall: float) -> float:
+    """The share of the wall time spent inside calls of samples and references."""
+    return sum(problem["call_seconds"] for problem in ours["problems"].values()) / wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sets", default="humaneval-canonical,enamel-references")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--problems")
+    parser.add_argument("--out", default="bench/out")
+    args = parser.parse_args()
+    out = Path(args.out)
+    env = scratch_env(out / "agreement")
+    prepare_database(env)
+    report = {}
+    for name in args.sets.split(","):
+        sample_file = SAMPLE_SETS[name]
+        # Warm-up: fills both test caches; its times are the generation times.
+        warm_ours = run_effboard(sample_file, out / f"{name}-warm-effboard.json", env,
+                                 args.problems)
+        warm_theirs = run_enam(sample_file, out / f"{name}-warm-enam.json", out / "enam-tests",
+                               args.problems)
+        rounds = []
+        for round_number in range(args.rounds):
+            sides = [("effboard", run_effboard), ("enam", run_enam)]
+            if round_number % 2:
+                sides.reverse()
+            walls = {}
+            for side, _ in sides:
+                target = out / f"{name}-{round_number}-{side}.json"
+                walls[side] = (
+                    run_effboard(sample_file, target, env, args.problems) if side == "effboard"
+                    else run_enam(sample_file, target, out / "enam-tests", args.problems)
+                )
+            ours = load(out / f"{name}-{round_number}-effboard.json")
+            theirs = load(out / f"{name}-{round_number}-enam.json")
+            rounds.append({
+                "effboard": {k: ours["metrics"][k] for k in ("pass@1", "eff@1")},
+                "enam": {k: theirs["metrics"][k] for k in ("pass@1", "eff@1")},
+                "wall_seconds": walls,
+                "wall_ratio_effboard_over_enam": walls["effboard"] / walls["enam"],
+                "enam_inner_seconds": theirs["seconds"],
+                "effboard_call_share": call_share(ours, walls["effboard"]),
+                **compare(ours, theirs),
+            })
+        report[name] = {
+            "warmup_wall_seconds": {"effboard": warm_ours, "enam": warm_theirs},
+            "rounds": rounds,
+        }
+        print(json.dumps({name: report[name]}, indent=1))
+    (out / "agreement.json").write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
