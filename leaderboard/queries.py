@@ -362,6 +362,15 @@ class ModelOnProblem:
     status_counts: dict[str, int]
 
     @property
+    def outcomes(self) -> str:
+        """ "2 passed, 1 wrong answer": the statuses that occurred, in STATUSES order."""
+        return ", ".join(
+            f"{count} {status.replace('_', ' ')}"
+            for status, count in self.status_counts.items()
+            if count
+        )
+
+    @property
     def spread(self) -> tuple[float, float, float]:
         """Lowest, median and highest sample efficiency."""
         if not self.efficiencies:

@@ -29,6 +29,7 @@ def test_each_leaderboard_model_on_the_problem(db):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert html.index("Good") < html.index("&lt;script&gt;")  # best eff@1 first
     assert "2 of 3" in html
+    assert "2 passed, 1 wrong answer (" in html
     assert "0.0% / 60.0% / 90.0%" in html  # min / median / max sample efficiency
     boxes = json.loads(html.split('type="application/json">', 1)[1].split("</script>", 1)[0])
     assert boxes["data"][0]["x"] == [90.0, 60.0, 0.0]
