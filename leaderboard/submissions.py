@@ -206,12 +206,10 @@ def fail_submission(submission_id: int, run: int, reason: str) -> bool:
 def _parse(filename: str, data: bytes, problems: list[Problem]) -> ParsedSamples:
     if not problems:
         raise SampleFormatError("no problems are active yet, so there is nothing to evaluate")
-    return parse_samples(
-        filename,
-        data,
-        known_task_ids={problem.task_id for problem in problems},
-        prompts={problem.task_id: problem.prompt for problem in problems},
-    )
+    # Every catalogued task id is known: complete sample sets also cover the inactive
+    # problems, which are simply not evaluated.
+    catalogue = dict(Problem.objects.values_list("task_id", "prompt"))
+    return parse_samples(filename, data, known_task_ids=set(catalogue), prompts=catalogue)
 
 
 def _plan(submission: Submission, parsed: ParsedSamples, active: list[Problem]) -> None:
@@ -234,7 +232,7 @@ def _covered_task_ids(parsed: ParsedSamples) -> set[str]:
 
 def _covered_problem_ids(parsed: ParsedSamples) -> list[int]:
     return list(
-        Problem.objects.filter(task_id__in=_covered_task_ids(parsed))
+        Problem.objects.filter(active=True, task_id__in=_covered_task_ids(parsed))
         .order_by("index")
         .values_list("pk", flat=True)
     )
