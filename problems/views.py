@@ -35,7 +35,7 @@ class ProblemListView(ListView):
         context = super().get_context_data(**kwargs)
         tags = Tag.objects.annotate(
             problem_count=Count("problems", filter=Q(problems__active=True))
-        ).filter(problem_count__gt=0)
+        ).filter(problem_count__gt=0).order_by("name")  # Meta.ordering skips GROUP BY queries
         filters = {"q": self.query, "tag": self.tag_slug}
         context.update(
             query=self.query,
