@@ -188,6 +188,8 @@ ENAMEL_DATA_DIR = Path(
     )
 )
 GENERATIONS_DIR = Path(os.environ.get("GENERATIONS_DIR", _shared / "generations"))
+# "auto" uses bubblewrap where it works and falls back to rlimits only (recorded on results).
+SANDBOX_ISOLATION = os.environ.get("SANDBOX_ISOLATION", "auto")
 # Generated tests and answers, per problem (see evaluation.cache).
 TEST_CACHE_DIR = Path(os.environ.get("TEST_CACHE_DIR", VAR_DIR / "tests"))
 
