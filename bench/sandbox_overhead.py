@@ -1,14 +1,18 @@
 """Per-run overhead of the timing sandbox: what one `Sandbox.run` of a trivial call costs.
 
     .venv/bin/python bench/sandbox_overhead.py [--runs 500] [--isolations bubblewrap,rlimits]
+        [--gaps-us 0,300]
 
 For each isolation, after a warm-up, times N runs of a call that does nothing, then N runs
 whose pickled args are a 100 KB blob. Prints median, p10 and p90 of the worker's view (the
 whole `Sandbox.run` call) and the median of the zygote's `wall_seconds` (input handed to the
 child until its whole result arrived), in microseconds, and the load average around it.
+A gap keeps the worker busy for that long between runs, as the engine's checker and
+bookkeeping do; with gap 0, runs follow each other as fast as the worker can ask.
 """
 
 import argparse
+import itertools
 import os
 import pickle
 import statistics
@@ -34,12 +38,20 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def measure(box: Sandbox, program: str, args: bytes, runs: int) -> tuple[list[float], list[float]]:
+def busy_wait(seconds: float) -> None:
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        pass
+
+
+def measure(box: Sandbox, program: str, args: bytes, runs: int,
+            gap: float) -> tuple[list[float], list[float]]:
     """Worker-side seconds per run and the zygote's wall_seconds, for `runs` runs."""
     for _ in range(WARMUP_RUNS):
         box.run(program, "f", args, 5.0)
     totals, walls = [], []
     for _ in range(runs):
+        busy_wait(gap)
         started = time.perf_counter()
         result = box.run(program, "f", args, 5.0)
         totals.append(time.perf_counter() - started)
@@ -53,16 +65,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--isolations", default="bubblewrap,rlimits")
+    parser.add_argument("--gaps-us", default="0,300")
     options = parser.parse_args()
+    gaps = [int(gap) for gap in options.gaps_us.split(",")]
     print(f"load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'isolation':<11} {'case':<11} {'median':>8} {'p10':>8} {'p90':>8} {'wall med':>9}"
-          "   (µs per Sandbox.run; wall = zygote-measured)")
+    print(f"{'isolation':<11} {'case':<11} {'gap':>5} {'median':>8} {'p10':>8} {'p90':>8} "
+          f"{'wall med':>9}   (µs per Sandbox.run; wall = zygote-measured)")
     for isolation in options.isolations.split(","):
         with Sandbox(isolation=isolation) as box:
-            for case, (program, args) in CASES.items():
-                totals, walls = measure(box, program, args, options.runs)
+            for (case, (program, args)), gap in itertools.product(CASES.items(), gaps):
+                totals, walls = measure(box, program, args, options.runs, gap / 1e6)
                 micro = [seconds * 1e6 for seconds in totals]
-                print(f"{isolation:<11} {case:<11} {statistics.median(micro):8.0f} "
+                print(f"{isolation:<11} {case:<11} {gap:5} {statistics.median(micro):8.0f} "
                       f"{percentile(micro, 0.1):8.0f} {percentile(micro, 0.9):8.0f} "
                       f"{statistics.median(walls) * 1e6:9.0f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -186,6 +186,8 @@ class Sandbox:
         if os.geteuid() == 0:
             self._sandbox_uid = SANDBOX_UID_BASE + os.getpid() * 64 + next(_sandbox_serial) % 64
         self._process: subprocess.Popen | None = None
+        self._input_fd = self._output_fd = -1  # the zygote's stdin and stdout
+        self._inbox = bytearray()  # what the zygote sent that no message was made of yet
         self._scratch_base: str | None = None
         self._python = base_interpreter()
         if isolation == "rlimits":
@@ -265,10 +267,15 @@ class Sandbox:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
             env=dict(SANDBOX_ENV), close_fds=True, start_new_session=True, **user_options,
         )
+        self._input_fd = self._process.stdin.fileno()
+        self._output_fd = self._process.stdout.fileno()
+        os.set_blocking(self._input_fd, False)
+        self._inbox = bytearray()
         config = {"scratch_base": scratch_base, "pid_namespace": self.isolation == "bubblewrap",
                   "limits": limits}
-        self._send(message({"op": "config", **config}))
-        hello, _ = self._receive(time.monotonic() + STARTUP_SECONDS)
+        deadline = time.monotonic() + STARTUP_SECONDS
+        self._send(message({"op": "config", **config}), deadline)
+        hello, _ = self._receive(deadline)
         if hello.get("event") != "hello":
             raise SandboxLost(f"unexpected greeting {hello!r}")
 
@@ -293,12 +300,11 @@ class Sandbox:
 
     def _run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
         setup_timeout = max(timeout, SETUP_SECONDS_MIN)
+        # The zygote holds the args until the program's module code has run.
+        deadline = time.monotonic() + setup_timeout + timeout + WATCHDOG_MARGIN_SECONDS
         self._send(message({"op": "run", "program": program, "entry_point": entry_point,
-                            "timeout": timeout, "setup_timeout": setup_timeout}))
-        header, blob = self._receive(time.monotonic() + setup_timeout + WATCHDOG_MARGIN_SECONDS)
-        if header.get("event") == "ready":
-            self._send(message({"op": "args"}, args))
-            header, blob = self._receive(time.monotonic() + timeout + WATCHDOG_MARGIN_SECONDS)
+                            "timeout": timeout, "setup_timeout": setup_timeout}, args), deadline)
+        header, blob = self._receive(deadline)
         if header.get("event") != "result" or header.get("status") not in STATUSES:
             raise SandboxLost("unexpected message from the zygote")
         try:
@@ -318,41 +324,63 @@ class Sandbox:
                 result.status, result.error = "error", one_line(f"UnsafeOutput: {exc}")
         return result
 
-    def _send(self, data: bytes) -> None:
-        try:
-            self._process.stdin.write(data)
-            self._process.stdin.flush()
-        except (BrokenPipeError, ValueError) as exc:
-            raise SandboxLost(f"the zygote is gone ({type(exc).__name__})") from None
+    def _send(self, data: bytes, deadline: float) -> None:
+        """Writes without blocking past the deadline, even to a zygote that was stopped."""
+        pending = memoryview(data)
+        poller = select.poll()
+        poller.register(self._input_fd, select.POLLOUT)
+        while pending:
+            try:
+                pending = pending[os.write(self._input_fd, pending):]
+                continue
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                raise SandboxLost(f"the zygote is gone ({type(exc).__name__})") from None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                raise SandboxLost("the zygote stopped reading")
 
     def _receive(self, deadline: float) -> tuple[dict, bytes]:
-        fd = self._process.stdout.fileno()
-        (size,) = FRAME_LENGTH.unpack(self._read_exact(fd, FRAME_LENGTH.size, deadline))
-        if size > MAX_HEADER_BYTES:
+        """The zygote's next message, read in as few system calls as it arrives in."""
+        poller = select.poll()
+        poller.register(self._output_fd, select.POLLIN)
+        inbox = self._inbox
+        while True:
+            received = self._take_message(inbox)
+            if received is not None:
+                return received
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not poller.poll(remaining * 1000):
+                raise SandboxLost("the zygote stopped answering")
+            chunk = os.read(self._output_fd, 1 << 20)
+            if not chunk:
+                raise SandboxLost("the zygote died")
+            inbox += chunk
+
+    @staticmethod
+    def _take_message(inbox: bytearray) -> tuple[dict, bytes] | None:
+        """Removes and returns the first complete message in `inbox`, if there is one."""
+        if len(inbox) < FRAME_LENGTH.size:
+            return None
+        (header_size,) = FRAME_LENGTH.unpack_from(inbox, 0)
+        if header_size > MAX_HEADER_BYTES:
             raise SandboxLost("oversized header")
+        blob_at = FRAME_LENGTH.size + header_size
+        if len(inbox) < blob_at + FRAME_LENGTH.size:
+            return None
+        (blob_size,) = FRAME_LENGTH.unpack_from(inbox, blob_at)
+        if blob_size > MAX_OUTPUT_BYTES:
+            raise SandboxLost("oversized output")
+        end = blob_at + FRAME_LENGTH.size + blob_size
+        if len(inbox) < end:
+            return None
         try:
-            header = json.loads(self._read_exact(fd, size, deadline))
+            header = json.loads(bytes(inbox[FRAME_LENGTH.size:blob_at]))
         except ValueError:
             raise SandboxLost("malformed header") from None
         if not isinstance(header, dict):
             raise SandboxLost("malformed header")
-        (size,) = FRAME_LENGTH.unpack(self._read_exact(fd, FRAME_LENGTH.size, deadline))
-        if size > MAX_OUTPUT_BYTES:
-            raise SandboxLost("oversized output")
-        return header, self._read_exact(fd, size, deadline)
-
-    @staticmethod
-    def _read_exact(fd: int, size: int, deadline: float) -> bytes:
-        chunks = []
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        while size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not poller.poll(remaining * 1000):
-                raise SandboxLost("the zygote stopped answering")
-            chunk = os.read(fd, min(size, 1 << 20))
-            if not chunk:
-                raise SandboxLost("the zygote died")
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+        blob = bytes(inbox[blob_at + FRAME_LENGTH.size:end])
+        del inbox[:end]
+        return header, blob

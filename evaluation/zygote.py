@@ -11,11 +11,19 @@ header and a binary blob (often empty); a frame is an 8-byte big-endian length, 
     worker -> zygote  {"op": "config", ...}                  once, first
     zygote -> worker  {"event": "hello"}
     worker -> zygote  {"op": "run", program, entry_point, timeout, setup_timeout}
-    zygote -> worker  {"event": "ready"}                       the program's module code ran
-    worker -> zygote  {"op": "args"} + pickled argument tuple   (only after "ready")
+                      + pickled argument tuple (held here until the child is "ready")
     zygote -> worker  {"event": "result", status, ...} + pickled output (never unpickled here)
 
-A run whose program fails before "ready" gets its "result" instead of "ready".
+Between the zygote and the child of a run, on the child's input and result pipes:
+
+    zygote -> child   the run request's header frame            the child compiles, execs
+    child -> zygote   {"event": "ready"}                         the module code ran
+    zygote -> child   the argument frame                         the wall clock starts
+    child -> zygote   {"event": "result", status, ...} + pickled output
+
+A program that fails before "ready" sends its "result" instead. The child of the next run is
+forked, and sets itself up, as soon as a run is cleaned up, before its request arrives, so
+neither fork nor setup is on the path from request to result.
 """
 
 import ctypes
@@ -31,6 +39,7 @@ import signal
 import struct
 import sys
 import time
+from dataclasses import dataclass
 
 # Imported before any fork, so children start with the modules samples commonly use.
 WARM_MODULES = (
@@ -38,12 +47,14 @@ WARM_MODULES = (
     "itertools", "math", "operator", "random", "re", "statistics", "string", "typing",
 )
 
+WARM_PROGRAM = "def warm(a):\n    return [a]\n"
+
 FRAME_LENGTH = struct.Struct(">Q")
 MAX_HEADER_BYTES = 64 * 1024
 MAX_OUTPUT_BYTES = 64 * 1024**2
 # Grace after a deadline for a result that is already on its way, and for reaping.
 DEADLINE_MARGIN_SECONDS = 0.05
-CHILD_ARGS_FD = 3
+CHILD_INPUT_FD = 3
 CHILD_RESULT_FD = 4
 CHILD_STATUSES = ("ok", "error", "memory")
 ERROR_CHARS = 200
@@ -53,6 +64,9 @@ PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 IPC_RMID = 0
+SHM_INFO, MSG_INFO, SEM_INFO = 14, 12, 19
+SYSV_INFO_BYTES = 256  # larger than struct shm_info, msginfo and seminfo
+SEMINFO_SEMUSZ_OFFSET = 7 * 4  # seminfo.semusz: the number of semaphore sets (with SEM_INFO)
 
 libc = ctypes.CDLL(None, use_errno=True)
 SYSV_REMOVERS = {
@@ -101,6 +115,21 @@ def read_message(fd: int) -> tuple[dict, bytes]:
     return json.loads(read_frame(fd)), read_frame(fd)
 
 
+def sysv_objects_exist() -> bool:
+    """Whether this IPC namespace holds any SysV object: three syscalls, no /proc reads.
+
+    The *_INFO commands report how many shared memory segments, queues and semaphore sets
+    exist; a failing call counts as "some", so cleanup is never skipped on doubt.
+    """
+    shm, msg, sem = (ctypes.create_string_buffer(SYSV_INFO_BYTES) for _ in range(3))
+    if min(libc.shmctl(0, SHM_INFO, shm), libc.msgctl(0, MSG_INFO, msg),
+           libc.semctl(0, 0, SEM_INFO, sem)) < 0:
+        return True
+    counts = (ctypes.c_int.from_buffer(shm).value, ctypes.c_int.from_buffer(msg).value,
+              ctypes.c_int.from_buffer(sem, SEMINFO_SEMUSZ_OFFSET).value)
+    return any(counts)
+
+
 def describe(exc: BaseException) -> str:
     try:
         text = f"{type(exc).__name__}: {exc}"
@@ -112,18 +141,18 @@ def describe(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------- the child
 
 
-def run_child(program: str, entry_point: str, args_fd: int, result_fd: int, scratch: str,
-              limits: dict, pid_namespace: bool) -> None:
+def run_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
+              pid_namespace: bool) -> None:
     """Runs in the forked child; never returns, whatever the program does."""
     exit_now = os._exit  # bound before the program can replace it
     try:
-        serve_child(program, entry_point, args_fd, result_fd, scratch, limits, pid_namespace)
+        serve_child(input_fd, result_fd, scratch, limits, pid_namespace)
     finally:
         exit_now(0)
 
 
-def serve_child(program: str, entry_point: str, args_fd: int, result_fd: int, scratch: str,
-                limits: dict, pid_namespace: bool) -> None:
+def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
+                pid_namespace: bool) -> None:
     clock = time.perf_counter  # bound before the program can replace it
     dumps, loads = pickle.dumps, pickle.loads
     try:
@@ -131,8 +160,8 @@ def serve_child(program: str, entry_point: str, args_fd: int, result_fd: int, sc
         if not pid_namespace:  # in bubblewrap's PID namespace the zygote's death kills all
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         # Move the two pipes to fixed descriptors, then drop everything else.
-        args_fd, result_fd = os.dup(args_fd), os.dup(result_fd)
-        os.dup2(args_fd, CHILD_ARGS_FD)
+        input_fd, result_fd = os.dup(input_fd), os.dup(result_fd)
+        os.dup2(input_fd, CHILD_INPUT_FD)
         os.dup2(result_fd, CHILD_RESULT_FD)
         devnull = os.open(os.devnull, os.O_RDWR)
         for std_fd in (0, 1, 2):
@@ -142,19 +171,22 @@ def serve_child(program: str, entry_point: str, args_fd: int, result_fd: int, sc
         for name, value in limits.items():
             limit = getattr(resource, name)
             resource.setrlimit(limit, (value, value))
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
         gc.disable()  # as ENAMEL times code
+        # Copy-on-write faults in the compiler's pages are taken here, before the request.
+        compile(WARM_PROGRAM, "<warm>", "exec")
+        # Forked before its run was asked for: wait here for the program to run.
+        request = json.loads(read_frame(CHILD_INPUT_FD))
     except BaseException as exc:
         send_result({"status": "error", "error": "SandboxSetup: " + describe(exc)})
         return
     try:
         scope = {"__name__": "__sample__", "time": time}
-        exec(compile(program, "<sample>", "exec"), scope)
-        function = scope.get(entry_point)
+        exec(compile(request["program"], "<sample>", "exec"), scope)
+        function = scope.get(request["entry_point"])
         if not callable(function):
-            raise NameError(f"entry point {entry_point!r} is not a defined function")
+            raise NameError(f"entry point {request['entry_point']!r} is not a defined function")
         write_all(CHILD_RESULT_FD, message({"event": "ready"}))
-        args = loads(read_frame(CHILD_ARGS_FD))
+        args = loads(read_frame(CHILD_INPUT_FD))
         start = clock()
         output = function(*args)
         call_seconds = clock() - start
@@ -232,6 +264,15 @@ class ChildLink:
         return header, blob
 
 
+@dataclass
+class Child:
+    """A forked child waiting for its run, and our ends of its input and result pipes."""
+
+    pid: int
+    input_fd: int
+    result_fd: int
+
+
 class Zygote:
     def __init__(self, config: dict) -> None:
         self.scratch_base = config["scratch_base"]
@@ -242,50 +283,58 @@ class Zygote:
 
     def serve(self) -> None:
         while True:
+            # Forked before the request is read, so the child's memory never held its input.
+            child = self.spawn_child()
             try:
-                request, _ = read_message(0)
+                request_frame, args = read_frame(0), read_frame(0)
             except EOFError:
+                self.kill_strays()  # the idle child
                 return
-            if request.get("op") != "run":
-                raise ValueError(f"unexpected request {request!r}")
-            header, blob = self.run(request)
-            header["event"] = "result"
-            write_all(1, message(header, blob))
+            try:
+                header, blob = self.run(child, request_frame, args)
+                write_all(1, message(header, blob))
+                del args, blob  # not to be inherited by the next run's child
+            finally:
+                # After the result is sent, so the worker digests it while we clean up.
+                self.clean_up()
 
-    def run(self, request: dict) -> tuple[dict, bytes]:
-        scratch = self.run_scratch
-        os.mkdir(scratch, 0o700)
-        args_read, args_write = os.pipe()
+    def spawn_child(self) -> Child:
+        os.mkdir(self.run_scratch, 0o700)
+        input_read, input_write = os.pipe()
         result_read, result_write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(args_write)
+            os.close(input_write)
             os.close(result_read)
-            run_child(request["program"], request["entry_point"], args_read, result_write,
-                      scratch, self.limits, self.pid_namespace)
-        os.close(args_read)
+            run_child(input_read, result_write, self.run_scratch, self.limits,
+                      self.pid_namespace)
+        os.close(input_read)
         os.close(result_write)
-        os.set_blocking(args_write, False)
+        os.set_blocking(input_write, False)
         os.set_blocking(result_read, False)
-        header, blob, outcome = {"status": None}, b"", {}
+        return Child(pid, input_write, result_read)
+
+    def run(self, child: Child, request_frame: bytes, args: bytes) -> tuple[dict, bytes]:
+        header, blob = {"status": None}, b""
         try:
-            header, blob = self.supervise(ChildLink(result_read), args_write, request)
+            request = json.loads(request_frame)
+            if request.get("op") != "run":
+                raise ValueError(f"unexpected request {request!r}")
+            header, blob = self.supervise(child, request_frame, request, args)
         finally:
-            os.close(result_read)
-            os.close(args_write)
-            self.stop_child(pid, outcome)
-            self.kill_strays()
-            self.wipe_scratch()
-            self.wipe_ipc()
+            wait_status, peak_memory = self.stop_child(child)
         if header["status"] is None:
-            header.update(self.death_verdict(outcome["wait_status"]))
-        header["peak_memory"] = outcome["peak_memory"]
+            header.update(self.death_verdict(wait_status))
+        header["event"] = "result"
+        header["peak_memory"] = peak_memory
         return header, blob
 
-    def supervise(self, link: ChildLink, args_write: int, request: dict) -> tuple[dict, bytes]:
+    def supervise(self, child: Child, request_frame: bytes, request: dict,
+                  args: bytes) -> tuple[dict, bytes]:
         """Drives one run through setup, input and result; returns the header and output."""
+        link = ChildLink(child.result_fd)
         setup_deadline = time.monotonic() + request["setup_timeout"] + DEADLINE_MARGIN_SECONDS
-        received = self.await_message(link, setup_deadline)
+        received = self.await_message(link, setup_deadline, child.input_fd, request_frame)
         if received is None:
             return {"status": "timeout", "error": "Timeout: the program's module code"}, b""
         if isinstance(received, dict):
@@ -293,13 +342,10 @@ class Zygote:
         header, blob = received
         if header.get("event") != "ready":
             return self.checked_result(header, blob, 0.0)
-        write_all(1, message({"event": "ready"}))
-        _, args = read_message(0)
         start = time.perf_counter()
         deadline = time.monotonic() + request["timeout"] + DEADLINE_MARGIN_SECONDS
-        received = self.await_message(link, deadline, args_write, args)
+        received = self.await_message(link, deadline, child.input_fd, args)
         wall_seconds = time.perf_counter() - start
-        del args
         if received is None:
             return {"status": "timeout", "error": "", "wall_seconds": wall_seconds}, b""
         if isinstance(received, dict):
@@ -307,14 +353,15 @@ class Zygote:
             return received, b""
         return self.checked_result(*received, wall_seconds)
 
-    def await_message(self, link: ChildLink, deadline: float, write_fd: int = -1,
-                      payload: bytes = b""):
+    @staticmethod
+    def await_message(link: ChildLink, deadline: float, write_fd: int,
+                      payload: bytes) -> tuple[dict, bytes] | dict | None:
         """The child's next message, None at the deadline, or a header dict saying what broke.
 
-        While `payload` is being fed to `write_fd`, the child's output is read too, so a
-        child that writes before it reads cannot deadlock us.
+        While `payload` is being fed to `write_fd` as one frame, the child's output is read
+        too, so a child that writes before it reads cannot deadlock us.
         """
-        pending = memoryview(frame(payload)) if write_fd >= 0 else memoryview(b"")
+        pending = memoryview(frame(payload))
         poller = select.poll()
         poller.register(link.fd, select.POLLIN)
         if pending:
@@ -368,15 +415,24 @@ class Zygote:
         code = os.waitstatus_to_exitcode(wait_status)
         return {"status": "killed", "error": f"Killed: exit code {code} without a result"}
 
-    def stop_child(self, pid: int, outcome: dict) -> None:
-        for target in (-pid, pid):  # its process group, even if it left it
+    @staticmethod
+    def stop_child(child: Child) -> tuple[int, int]:
+        """Kills and reaps the child: its wait status and its peak memory in bytes."""
+        os.close(child.result_fd)
+        os.close(child.input_fd)
+        for target in (-child.pid, child.pid):  # its process group, even if it left it
             try:
                 os.kill(target, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        _, wait_status, usage = os.wait4(pid, 0)
-        outcome["wait_status"] = wait_status
-        outcome["peak_memory"] = usage.ru_maxrss * 1024
+        _, wait_status, usage = os.wait4(child.pid, 0)
+        return wait_status, usage.ru_maxrss * 1024
+
+    def clean_up(self) -> None:
+        """Removes everything a run left behind, before the next child is forked."""
+        self.kill_strays()
+        self.wipe_scratch()
+        self.wipe_ipc()
 
     def kill_strays(self) -> None:
         """Kills every process the child left behind, even ones that called setsid.
@@ -424,7 +480,7 @@ class Zygote:
 
         Only in bubblewrap's private IPC namespace; under rlimits they would be the host's.
         """
-        if not self.pid_namespace:
+        if not self.pid_namespace or not sysv_objects_exist():
             return
         for kind, remove in SYSV_REMOVERS.items():
             with open(f"/proc/sysvipc/{kind}") as table:
@@ -461,9 +517,12 @@ def main() -> None:
     # need not pay for clearing it each run.
     os.environ.clear()
     os.environ["TMPDIR"] = zygote.run_scratch
+    # Inherited by children: SIGINT kills them, as it would a plain script; resetting it in
+    # each child costs more than its whole setup (signal.signal builds enums).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     for name in WARM_MODULES:
         importlib.import_module(name)
-    exec(compile("def warm(a):\n    return [a]\n", "<warm>", "exec"), {})
+    exec(compile(WARM_PROGRAM, "<warm>", "exec"), {})
     gc.freeze()  # keep the warm heap shared with children instead of copied on first GC
     write_all(1, message({"event": "hello", "pid": zygote.pid}))
     zygote.serve()
