@@ -157,6 +157,32 @@ def test_the_working_directory_is_an_empty_scratch_dir(sandbox):
     assert "/work" not in cwd
 
 
+def test_a_large_input_and_output_arrive_whole(sandbox):
+    data = bytes(range(256)) * 8192  # 2 MB: many pipe buffers each way
+    result = run(sandbox, "def f(data):\n    return data[::-1], len(data)\n", data)
+    assert result.status == "ok", result
+    assert result.output == (data[::-1], len(data))
+
+
+def test_the_input_is_not_sent_before_module_code_ends(sandbox):
+    program = (
+        "import select\n"
+        "early = bool(select.select([3], [], [], 0.05)[0])  # the child's input pipe\n"
+        "def f(data):\n"
+        "    return early, data\n"
+    )
+    result = run(sandbox, program, "needle")
+    assert result.status == "ok", result
+    assert result.output == (False, "needle")
+
+
+def test_sigint_kills_the_child_as_it_would_a_script(sandbox):
+    result = run(sandbox, "import os, signal\ndef f():\n    os.kill(os.getpid(), signal.SIGINT)\n")
+    assert result.status == "killed"
+    assert "SIGINT" in result.error
+    assert run(sandbox, "def f():\n    return 1\n").output == 1
+
+
 def test_the_input_does_not_exist_while_module_code_runs(sandbox):
     program = (
         "import gc\n"

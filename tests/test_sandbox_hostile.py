@@ -303,6 +303,22 @@ def test_sysv_shared_memory_does_not_survive_a_repetition(sandbox):
     assert_unharmed(sandbox)
 
 
+def test_sysv_queues_and_semaphores_do_not_survive_a_repetition(sandbox):
+    program = (
+        "import ctypes\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "def f(kind, create):\n"
+        "    flags = 0o1600 if create else 0  # IPC_CREAT | 0600\n"
+        "    if kind == 'queue':\n"
+        "        return libc.msgget(0x4343, flags) >= 0\n"
+        "    return libc.semget(0x4444, 1, flags) >= 0\n"
+    )
+    for kind in ("queue", "semaphore"):
+        assert run(sandbox, program, kind, True).output is True, kind  # made
+        assert run(sandbox, program, kind, False).output is False, kind  # gone for the next run
+    assert_unharmed(sandbox)
+
+
 def test_an_object_with_a_custom_eq_is_refused(sandbox):
     program = (
         "class Anything:\n"
