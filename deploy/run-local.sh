@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
-WORKERS="${WORKERS:-1}"
+WORKERS="${WORKERS:-$(nproc)}"
 mkdir -p var
 
 bash deploy/system-packages.sh run
