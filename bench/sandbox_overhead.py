@@ -1,7 +1,7 @@
 """Per-run overhead of the timing sandbox: what one `Sandbox.run` of a trivial call costs.
 
     .venv/bin/python bench/sandbox_overhead.py [--runs 500] [--isolations bubblewrap,rlimits]
-        [--gaps-us 0,300]
+        [--gaps-us 0,1000]
 
 For each isolation, after a warm-up, times N runs of a call that does nothing, then N runs
 whose pickled args are a 100 KB blob. Prints median, p10 and p90 of the worker's view (the
@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--isolations", default="bubblewrap,rlimits")
-    parser.add_argument("--gaps-us", default="0,300")
+    parser.add_argument("--gaps-us", default="0,1000")
     options = parser.parse_args()
     gaps = [int(gap) for gap in options.gaps_us.split(",")]
     print(f"load average before: {os.getloadavg()[0]:.2f}")
