@@ -31,9 +31,10 @@ def evaluate_problem_job(submission_id: int, problem_id: int, run: int) -> None:
         return
     problem = Problem.objects.get(pk=problem_id)
     codes = read_samples(submission).samples[problem.task_id]
-    Submission.objects.filter(pk=submission_id, run=run, status=Submission.Status.QUEUED).update(
-        status=Submission.Status.RUNNING, environment=api.environment()
-    )
+    if submission.status == Submission.Status.QUEUED:
+        Submission.objects.filter(
+            pk=submission_id, run=run, status=Submission.Status.QUEUED
+        ).update(status=Submission.Status.RUNNING, environment=api.environment())
     spec = problem.to_spec()
     evaluation = api.evaluate_problem(spec, codes)
     with transaction.atomic():

@@ -93,7 +93,11 @@ def cancel_submission(submission: Submission) -> bool:
     )
     submission.refresh_from_db()
     if cancelled:
-        _cancel_jobs_or_log(_job_ids(submission, read_samples(submission)))
+        try:
+            job_ids = _job_ids(submission, read_samples(submission))
+        except SampleFormatError:  # its problems were deleted: its jobs will do nothing
+            job_ids = []
+        _cancel_jobs_or_log(job_ids)
     return bool(cancelled)
 
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,9 +25,10 @@ CHECKER = "def __check(input, answer, output):\n    return output == answer\n"
 BROKEN_CHECKER = "raise RuntimeError('checker is broken')\n" + CHECKER
 
 
-def make_problem(i: int, *, checker: str = CHECKER, reference_delay: float = 0.0) -> Problem:
-    """Active problem HumanEval/i: add i. With a delay, each reference run sleeps first, which
-    makes the job slow enough to be caught mid-run."""
+def make_problem(i: int, *, checker: str = CHECKER, reference_delay: float = 0.02) -> Problem:
+    """Active problem HumanEval/i: add i. Each reference run sleeps first: the timeout
+    (twice the reference's time) then leaves a correct sample room on a busy machine, and a
+    longer delay makes a job slow enough to be caught mid-run."""
     delay = f"    import time; time.sleep({reference_delay})\n" if reference_delay else ""
     return Problem.objects.create(
         task_id=f"HumanEval/{i}",
@@ -124,8 +126,9 @@ class WorkerProcess:
 
 @contextmanager
 def running_workers(count: int, env: dict[str, str], logs: Path) -> Iterator[list[WorkerProcess]]:
+    run = uuid.uuid4().hex[:8]  # names unique per test: RQ refuses a name still registered
     workers = [
-        WorkerProcess(f"test-worker-{n}-{os.getpid()}", env, logs / f"worker-{n}.log")
+        WorkerProcess(f"test-worker-{run}-{n}", env, logs / f"worker-{n}.log")
         for n in range(count)
     ]
     try:

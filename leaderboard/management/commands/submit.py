@@ -60,7 +60,13 @@ class Command(BaseCommand):
         for warning in submission.warnings:
             self.stderr.write(f"warning: {warning}")
         if wait:
-            self.stdout.write(json.dumps(self._wait(submission), indent=2))
+            try:
+                metrics = self._wait(submission)
+            except KeyboardInterrupt:
+                raise CommandError(
+                    f"stopped waiting; submission {submission.pk} stays on the queue"
+                ) from None
+            self.stdout.write(json.dumps(metrics, indent=2))
 
     def _wait(self, submission: Submission) -> dict:
         # The raw stream: the bar draws its own line endings.
