@@ -24,6 +24,11 @@ Between the zygote and the child of a run, on the child's input and result pipes
 A program that fails before "ready" sends its "result" instead. The child of the next run is
 forked, and sets itself up, as soon as a run is cleaned up, before its request arrives, so
 neither fork nor setup is on the path from request to result.
+
+Freed memory keeps its bytes, and every child inherits the zygote's: a sample run right after
+the reference on the same input could find that input, or the reference's answer, in it. So
+argument and output bytes only ever live here in bytearrays the zygote reads into and writes
+from directly, and zeroes before the next child is forked. Headers are not secret.
 """
 
 import ctypes
@@ -81,6 +86,9 @@ def prctl(option: int, value: int) -> None:
         raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
 
 
+Buffer = bytes | bytearray | memoryview
+
+
 def frame(data: bytes) -> bytes:
     return FRAME_LENGTH.pack(len(data)) + data
 
@@ -89,10 +97,23 @@ def message(header: dict, blob: bytes = b"") -> bytes:
     return frame(json.dumps(header).encode()) + frame(blob)
 
 
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+def write_all(fd: int, *parts: Buffer) -> None:
+    """Writes the parts in order straight from their buffers, never joined into a copy."""
+    pending = [memoryview(part) for part in parts]
+    while pending:
+        pending = advance(pending, os.writev(fd, pending))
+
+
+def advance(views: list[memoryview], written: int) -> list[memoryview]:
+    """What is left of `views` once their first `written` bytes went out."""
+    done = 0
+    while done < len(views) and written >= views[done].nbytes:
+        written -= views[done].nbytes
+        done += 1
+    rest = views[done:]
+    if rest:
+        rest[0] = rest[0][written:]
+    return rest
 
 
 def read_exact(fd: int, size: int) -> bytes:
@@ -113,6 +134,23 @@ def read_frame(fd: int) -> bytes:
 
 def read_message(fd: int) -> tuple[dict, bytes]:
     return json.loads(read_frame(fd)), read_frame(fd)
+
+
+def read_into(fd: int, buffer: bytearray) -> None:
+    """Fills `buffer` from `fd`: the bytes land there and nowhere else in our memory."""
+    view = memoryview(buffer)
+    while view:
+        size = os.readv(fd, [view])
+        if not size:
+            raise EOFError("pipe closed")
+        view = view[size:]
+
+
+def wipe(buffer: bytearray) -> None:
+    """Zeroes `buffer` in place, so no child forked after it is freed finds its bytes."""
+    if buffer:
+        start = ctypes.c_char.from_buffer(buffer)  # its address, and no resize while we write
+        ctypes.memset(ctypes.addressof(start), 0, len(buffer))
 
 
 def sysv_objects_exist() -> bool:
@@ -222,46 +260,76 @@ def send_result(header: dict, blob: bytes = b"") -> None:
 
 
 class ChildLink:
-    """Reads the child's messages with a deadline; the child is untrusted."""
+    """Reads the child's messages with a deadline; the child is untrusted.
 
-    def __init__(self, fd: int) -> None:
+    Bytes are read straight into buffers the zygote wipes after the run: a fixed inbox that
+    holds a header frame and the start of its blob, then a bytearray of the blob's size.
+    """
+
+    def __init__(self, fd: int, inbox: bytearray, secrets: list[bytearray]) -> None:
         self.fd = fd
-        self.buffer = bytearray()
+        self.inbox = memoryview(inbox)
+        self.filled = 0
+        self.secrets = secrets
+        self.header: dict = {}
+        self.blob: bytearray | None = None  # the blob being received, for self.header
+        self.blob_view = memoryview(b"")
+        self.blob_filled = 0
         self.closed = False
 
     def pump(self) -> None:
+        if self.blob is None:
+            target = self.inbox[self.filled:]
+        else:
+            target = self.blob_view[self.blob_filled:]
         try:
-            chunk = os.read(self.fd, 1 << 20)
+            size = os.readv(self.fd, [target])
         except BlockingIOError:
             return
-        if chunk:
-            self.buffer += chunk
-        else:
+        if not size:
             self.closed = True
+        elif self.blob is None:
+            self.filled += size
+        else:
+            self.blob_filled += size
 
-    def take_message(self) -> tuple[dict, bytes] | None:
+    def take_message(self) -> tuple[dict, bytearray] | None:
         """A complete message if one has arrived; raises ValueError on a malformed one."""
-        view = self.buffer
-        if len(view) < 8:
+        if self.blob is None and not self.start_blob():
             return None
-        (header_size,) = FRAME_LENGTH.unpack_from(view, 0)
+        if self.blob_filled < len(self.blob_view):
+            return None
+        blob, self.blob = self.blob, None
+        return self.header, blob
+
+    def start_blob(self) -> bool:
+        """Parses the header and blob length in the inbox, if both arrived; the blob's bytes
+        read so far move to a buffer of its own, where the rest of it will be read."""
+        inbox, filled = self.inbox, self.filled
+        if filled < 8:
+            return False
+        (header_size,) = FRAME_LENGTH.unpack_from(inbox, 0)
         if header_size > MAX_HEADER_BYTES:
             raise ValueError("result header too large")
-        blob_at = 8 + header_size
-        if len(view) < blob_at + 8:
-            return None
-        (blob_size,) = FRAME_LENGTH.unpack_from(view, blob_at)
+        blob_at = 8 + header_size + 8
+        if filled < blob_at:
+            return False
+        (blob_size,) = FRAME_LENGTH.unpack_from(inbox, blob_at - 8)
         if blob_size > MAX_OUTPUT_BYTES:
             raise ValueError(f"output larger than {MAX_OUTPUT_BYTES} bytes")
-        end = blob_at + 8 + blob_size
-        if len(view) < end:
-            return None
-        header = json.loads(bytes(view[8:blob_at]))
+        header = json.loads(bytes(inbox[8:blob_at - 8]))
         if not isinstance(header, dict):
             raise ValueError("result header is not an object")
-        blob = bytes(view[blob_at + 8:end])
-        del self.buffer[:end]
-        return header, blob
+        blob = bytearray(blob_size)
+        self.secrets.append(blob)
+        self.blob_view = memoryview(blob)
+        arrived = min(filled - blob_at, blob_size)
+        self.blob_view[:arrived] = inbox[blob_at:blob_at + arrived]
+        # Anything after the blob starts the next message (memoryviews copy in place).
+        self.filled = filled - blob_at - arrived
+        inbox[:self.filled] = inbox[blob_at + arrived:filled]
+        self.header, self.blob, self.blob_filled = header, blob, arrived
+        return True
 
 
 @dataclass
@@ -280,23 +348,39 @@ class Zygote:
         self.pid_namespace = config["pid_namespace"]
         self.limits = config["limits"]
         self.pid = os.getpid()
+        # Every buffer that held a run's argument or output bytes, zeroed after the run.
+        self.secrets: list[bytearray] = []
+        self.inbox = bytearray(8 + MAX_HEADER_BYTES + 8)  # a result's header frame and more
 
     def serve(self) -> None:
         while True:
             # Forked before the request is read, so the child's memory never held its input.
             child = self.spawn_child()
             try:
-                request_frame, args = read_frame(0), read_frame(0)
+                request_frame, args = read_frame(0), self.read_secret_frame(0)
             except EOFError:
-                self.kill_strays()  # the idle child
+                self.kill_strays()  # the idle child; we exit, so no child sees the args
                 return
             try:
                 header, blob = self.run(child, request_frame, args)
-                write_all(1, message(header, blob))
-                del args, blob  # not to be inherited by the next run's child
+                write_all(1, frame(json.dumps(header).encode()), FRAME_LENGTH.pack(len(blob)),
+                          blob)
             finally:
                 # After the result is sent, so the worker digests it while we clean up.
+                self.wipe_secrets()
                 self.clean_up()
+
+    def read_secret_frame(self, fd: int) -> bytearray:
+        (size,) = FRAME_LENGTH.unpack(read_exact(fd, FRAME_LENGTH.size))
+        buffer = bytearray(size)
+        self.secrets.append(buffer)
+        read_into(fd, buffer)
+        return buffer
+
+    def wipe_secrets(self) -> None:
+        wipe(self.inbox)
+        while self.secrets:
+            wipe(self.secrets.pop())
 
     def spawn_child(self) -> Child:
         os.mkdir(self.run_scratch, 0o700)
@@ -314,7 +398,8 @@ class Zygote:
         os.set_blocking(result_read, False)
         return Child(pid, input_write, result_read)
 
-    def run(self, child: Child, request_frame: bytes, args: bytes) -> tuple[dict, bytes]:
+    def run(self, child: Child, request_frame: bytes,
+            args: bytearray) -> tuple[dict, Buffer]:
         header, blob = {"status": None}, b""
         try:
             request = json.loads(request_frame)
@@ -330,11 +415,12 @@ class Zygote:
         return header, blob
 
     def supervise(self, child: Child, request_frame: bytes, request: dict,
-                  args: bytes) -> tuple[dict, bytes]:
+                  args: bytearray) -> tuple[dict, Buffer]:
         """Drives one run through setup, input and result; returns the header and output."""
-        link = ChildLink(child.result_fd)
+        link = ChildLink(child.result_fd, self.inbox, self.secrets)
         setup_deadline = time.monotonic() + request["setup_timeout"] + DEADLINE_MARGIN_SECONDS
-        received = self.await_message(link, setup_deadline, child.input_fd, request_frame)
+        received = self.await_message(link, setup_deadline, child.input_fd,
+                                      frame(request_frame))
         if received is None:
             return {"status": "timeout", "error": "Timeout: the program's module code"}, b""
         if isinstance(received, dict):
@@ -344,7 +430,8 @@ class Zygote:
             return self.checked_result(header, blob, 0.0)
         start = time.perf_counter()
         deadline = time.monotonic() + request["timeout"] + DEADLINE_MARGIN_SECONDS
-        received = self.await_message(link, deadline, child.input_fd, args)
+        received = self.await_message(link, deadline, child.input_fd,
+                                      FRAME_LENGTH.pack(len(args)), args)
         wall_seconds = time.perf_counter() - start
         if received is None:
             return {"status": "timeout", "error": "", "wall_seconds": wall_seconds}, b""
@@ -355,17 +442,16 @@ class Zygote:
 
     @staticmethod
     def await_message(link: ChildLink, deadline: float, write_fd: int,
-                      payload: bytes) -> tuple[dict, bytes] | dict | None:
+                      *parts: Buffer) -> tuple[dict, bytearray] | dict | None:
         """The child's next message, None at the deadline, or a header dict saying what broke.
 
-        While `payload` is being fed to `write_fd` as one frame, the child's output is read
-        too, so a child that writes before it reads cannot deadlock us.
+        While `parts` are being fed to `write_fd`, the child's output is read too, so a child
+        that writes before it reads cannot deadlock us.
         """
-        pending = memoryview(frame(payload))
+        pending = [memoryview(part) for part in parts]
         poller = select.poll()
         poller.register(link.fd, select.POLLIN)
-        if pending:
-            poller.register(write_fd, select.POLLOUT)
+        poller.register(write_fd, select.POLLOUT)
         while True:
             try:
                 received = link.take_message()
@@ -385,16 +471,17 @@ class Zygote:
                     poller.unregister(write_fd)  # the child closed its input
                 else:
                     try:
-                        pending = pending[os.write(write_fd, pending):]
+                        pending = advance(pending, os.writev(write_fd, pending))
                     except BlockingIOError:
                         continue
                     except BrokenPipeError:
-                        pending = memoryview(b"")
+                        pending = []
                     if not pending:
                         poller.unregister(write_fd)
 
     @staticmethod
-    def checked_result(header: dict, blob: bytes, wall_seconds: float) -> tuple[dict, bytes]:
+    def checked_result(header: dict, blob: bytearray,
+                       wall_seconds: float) -> tuple[dict, Buffer]:
         status = header.get("status")
         if header.get("event") != "result" or status not in CHILD_STATUSES:
             return {"status": "error", "error": "BadResult: unexpected message",

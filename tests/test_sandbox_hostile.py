@@ -7,6 +7,7 @@ run afterwards. They run under bubblewrap, the isolation production relies on.
 import hashlib
 import os
 import pickle
+import secrets
 import shutil
 import socket
 import time
@@ -437,3 +438,73 @@ def test_threads_left_running_do_not_outlive_the_run(sandbox):
     assert result.output == 3
     assert time.monotonic() - started < 30  # not held up by the non-daemon threads
     assert_unharmed(sandbox)  # the setsid grandchild is gone as well
+
+
+# Module code (untimed, before its own input exists) that reads its whole address space looking
+# for another run's input or output in memory inherited from the zygote. The markers are split
+# in halves kept apart, so only a copy from elsewhere holds either one whole.
+MEMORY_SCAN_PROGRAM = """
+import ctypes, os, time
+HALVES = {halves!r}
+found = {{}}
+scanned = 0
+try:
+    open('/proc/self/mem', 'rb').close()
+except PermissionError:  # non-dumpable, as the zygote made it; one call undoes that
+    ctypes.CDLL(None).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE
+control = HALVES['control'][0] + HALVES['control'][1]  # a copy in our own heap: found
+give_up = time.monotonic() + 3.0
+with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', buffering=0) as mem:
+    for line in maps.read().splitlines():
+        fields = line.split()
+        if fields[1][0] != 'r' or (len(fields) > 5 and fields[5] in ('[vvar]', '[vsyscall]')):
+            continue
+        start, end = (int(address, 16) for address in fields[0].split('-'))
+        try:
+            mem.seek(start)
+            region = mem.read(end - start)
+        except (OSError, OverflowError):
+            continue
+        scanned += len(region)
+        for name, (head, tail) in HALVES.items():
+            at = region.find(head)
+            while at >= 0 and name not in found:
+                if region[at + len(head):at + len(head) + len(tail)] == tail:
+                    found[name] = True
+                at = region.find(head, at + 1)
+        if time.monotonic() > give_up:
+            break
+def f():
+    return sorted(found), scanned
+"""
+
+
+def halves(marker: str) -> tuple[bytes, bytes]:
+    return marker[:32].encode(), marker[32:].encode()
+
+
+@pytest.mark.parametrize("isolation", ["bubblewrap", "rlimits"])
+def test_no_input_or_output_of_a_run_is_left_in_the_next_childs_memory(isolation):
+    """The engine runs the reference, then the sample, on the same input: the sample must
+    not find that input, nor the reference's answer, in memory freed by the zygote."""
+    marker = secrets.token_hex(32)
+    answer = marker[::-1]  # made by the child: it exists only there and in the output
+    program = MEMORY_SCAN_PROGRAM.format(halves={
+        "input": halves(marker), "output": halves(answer),
+        "control": halves(secrets.token_hex(32))})
+    reverse = "def f(items):\n    return [item[::-1] for item in items]\n"
+    found = set()
+    with Sandbox(isolation=isolation) as box:
+        # Inputs of several sizes land in different allocators, and many copies of the marker
+        # keep the odd one that later allocations overwrite from hiding a leak.
+        for count in (1, 10, 100, 1000):
+            plain = run(box, reverse, [f"{marker}{index}" for index in range(count)])
+            assert plain.status == "ok", plain
+            result = run(box, program)
+            assert result.status == "ok", result
+            names, scanned = result.output
+            assert scanned > 1024**2 and "control" in names, result.output
+            found.update(names)
+        if isolation == "bubblewrap":
+            assert_unharmed(box)
+    assert found == {"control"}
