@@ -1,21 +1,24 @@
 """The RQ worker `manage.py rqworker` runs (settings.RQ["WORKER_CLASS"]).
 
-RQ's own worker, with three changes for a queue whose source of truth is the database:
+RQ's own worker, with four changes for a queue whose source of truth is the database:
 
 - on start it requeues stalled submissions, so work lost with Redis comes back as soon as
   any worker (re)starts;
 - a job whose worker was killed is taken again once its heartbeat is older than
   RQ_HEARTBEAT_SECONDS + RQ_HEARTBEAT_GRACE_SECONDS (RQ fixes that grace at 60 s and
   cleans up only every 10 minutes, and not at all while a worker idles on an empty queue);
+- a heartbeat missed while Redis restarts does not end the worker;
 - database connections are closed before each fork, so a work horse never shares the
   parent's connection (the parent opens one for failure callbacks of abandoned jobs).
 """
 
 import logging
 
+import redis
 import rq
 from django.conf import settings
 from django.db import connections
+from rq.executions import Execution
 from rq.job import Job
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,14 @@ class Worker(rq.Worker):
         if job.timeout and job.timeout > 0:
             interval = max(1, min(interval, int(job.timeout - working_time)))
         return interval + settings.RQ_HEARTBEAT_GRACE_SECONDS
+
+    def maintain_heartbeats(self, job: Job, execution: Execution) -> None:
+        # Redis restarting under a running job must not end the worker (RQ would quit here):
+        # the job goes on, its result goes to the database, and requeue_stalled rebuilds the rest.
+        try:
+            super().maintain_heartbeats(job, execution)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            logger.warning("Worker %s: heartbeat for job %s missed: %s", self.name, job.id, exc)
 
     def work(self, *args, **kwargs) -> bool:
         from leaderboard.submissions import requeue_stalled

@@ -72,13 +72,16 @@ def test_job_of_a_killed_worker_is_taken_again(queue_env, tmp_path) -> None:
 def test_redis_restart_mid_run_then_requeue_stalled(queue_env, redis_server, tmp_path) -> None:
     submission = submit(4)
 
+    queue = django_rq.get_queue("default")
+
     with running_workers(1, queue_env, tmp_path) as workers:
         wait_for(
-            lambda: ProblemResult.objects.filter(submission=submission).exists(), 60,
-            "a first result", tmp_path,
+            lambda: ProblemResult.objects.filter(submission=submission).exists()
+            and queue.started_job_registry.get_job_ids(),
+            60, "a first result and the next job running", tmp_path,
         )
         redis_server.restart()  # nothing is saved: every job is gone
-        assert len(django_rq.get_queue("default")) == 0
+        assert len(queue) == 0
         out = io.StringIO()
         call_command("requeue_stalled", stdout=out)
         assert out.getvalue().strip() != "0 jobs enqueued"
