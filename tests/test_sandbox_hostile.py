@@ -478,6 +478,15 @@ def f():
     return sorted(found), scanned
 """
 
+STALLING_PROGRAM = (
+    "import os, pickle, struct, time\n"
+    "def f(items):\n"
+    "    blob = pickle.dumps([item[::-1] for item in items])\n"
+    "    frame = struct.pack('>Q', 2) + b'{}' + struct.pack('>Q', 2 * len(blob)) + blob\n"
+    "    os.write(4, frame)  # announces twice the blob it sends\n"
+    "    time.sleep(60)\n"
+)
+
 
 def halves(marker: str) -> tuple[bytes, bytes]:
     return marker[:32].encode(), marker[32:].encode()
@@ -505,6 +514,11 @@ def test_no_input_or_output_of_a_run_is_left_in_the_next_childs_memory(isolation
             names, scanned = result.output
             assert scanned > 1024**2 and "control" in names, result.output
             found.update(names)
+        # A run stopped at its deadline, with its input sent and half its output received.
+        stalled = run(box, STALLING_PROGRAM, [f"{marker}{index}" for index in range(10)],
+                      timeout=0.3)
+        assert stalled.status == "timeout", stalled
+        found.update(run(box, program).output[0])
         if isolation == "bubblewrap":
             assert_unharmed(box)
     assert found == {"control"}
