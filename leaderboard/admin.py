@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from evaluation.formats import SampleFormatError
+from leaderboard.cache import invalidate_on_commit
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.submissions import cancel_submission, reevaluate_submission
 
@@ -67,6 +68,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     def publish(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         done = queryset.filter(status=Submission.Status.DONE)
         count = done.update(visibility=Submission.Visibility.PUBLISHED)
+        invalidate_on_commit()  # update() sends no signal
         self.message_user(request, f"{count} submissions published.")
         if skipped := queryset.count() - count:
             self.message_user(
@@ -76,6 +78,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     @admin.action(description="Hide selected submissions")
     def hide(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         count = queryset.update(visibility=Submission.Visibility.HIDDEN)
+        invalidate_on_commit()
         self.message_user(request, f"{count} submissions hidden.")
 
     @admin.action(description="Re-evaluate selected submissions (drops their results)")

@@ -118,6 +118,17 @@ RQ = {"WORKER_CLASS": "leaderboard.worker.Worker"}
 RQ_HEARTBEAT_SECONDS = int(os.environ.get("RQ_HEARTBEAT_SECONDS", "30"))
 RQ_HEARTBEAT_GRACE_SECONDS = int(os.environ.get("RQ_HEARTBEAT_GRACE_SECONDS", "60"))
 RQ_MAINTENANCE_SECONDS = int(os.environ.get("RQ_MAINTENANCE_SECONDS", "60"))
+# The leaderboard's cache (leaderboard.cache), shared by the web processes and the workers
+# that invalidate it. Short timeouts: when Redis is away pages are computed uncached instead
+# of waiting.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "effboard",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
 # The longest one problem's evaluation may take before its job is failed (and retried).
 EVALUATION_JOB_TIMEOUT = int(os.environ.get("EVALUATION_JOB_TIMEOUT", "3600"))
 

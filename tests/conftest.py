@@ -6,6 +6,13 @@ from django.conf import settings
 from tests.services import running_redis
 
 
+@pytest.fixture(autouse=True)
+def _no_shared_cache(settings) -> None:
+    """No test reads another's cached leaderboard, nor a developer's Redis: the cache tests
+    point CACHES at the private redis_server themselves."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     """A private redis-server for the whole session; tests flush it as they need."""

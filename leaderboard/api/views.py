@@ -1,4 +1,5 @@
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -7,12 +8,14 @@ from rest_framework.exceptions import Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from leaderboard.api import serializers
+from leaderboard.cache import cached
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.queries import LeaderboardFilters, leaderboard_table, visible_submissions
 from leaderboard.ratelimit import rate_limit_message, seconds_until_upload_allowed
@@ -48,8 +51,16 @@ class LeaderboardView(APIView):
     def get(self, request: Request) -> Response:
         query = serializers.LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        table = leaderboard_table(LeaderboardFilters(**query.validated_data))
-        return Response(serializers.LeaderboardSerializer(table).data)
+        filters = LeaderboardFilters(**query.validated_data)
+        # Cached as the JSON text: rendering 500 rows again each time costs more than the rest.
+        body = cached(
+            "api",
+            filters,
+            lambda: JSONRenderer().render(
+                serializers.LeaderboardSerializer(leaderboard_table(filters)).data
+            ),
+        )
+        return HttpResponse(body, content_type="application/json")
 
 
 class ModelDetailView(generics.RetrieveAPIView):

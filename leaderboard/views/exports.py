@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from leaderboard import exports
 from leaderboard.breakdown import submission_breakdown
+from leaderboard.cache import cached
 from leaderboard.filters import LeaderboardFilterForm
 from leaderboard.queries import leaderboard_table, visible_submissions
 
@@ -17,20 +18,31 @@ CONTENT_TYPES = {
 
 
 def _download(frame: pd.DataFrame, fmt: str, filename: str) -> HttpResponse:
+    return _attachment(_body(frame, fmt), fmt, filename)
+
+
+def _body(frame: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
-        body = frame.to_csv(index=False)
-    elif fmt == "json":
-        body = frame.to_json(orient="records", date_format="iso")
-    else:
-        body = frame.to_json(orient="records", lines=True) if len(frame) else ""
+        return frame.to_csv(index=False)
+    if fmt == "json":
+        return frame.to_json(orient="records", date_format="iso")
+    return frame.to_json(orient="records", lines=True) if len(frame) else ""
+
+
+def _attachment(body: str, fmt: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def leaderboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    table = leaderboard_table(LeaderboardFilterForm(request.GET).filters())
-    return _download(exports.leaderboard_frame(table), fmt, f"effboard-leaderboard.{fmt}")
+    filters = LeaderboardFilterForm(request.GET).filters()
+    body = cached(
+        f"export:{fmt}",
+        filters,
+        lambda: _body(exports.leaderboard_frame(leaderboard_table(filters)), fmt),
+    )
+    return _attachment(body, fmt, f"effboard-leaderboard.{fmt}")
 
 
 def submission_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
