@@ -92,5 +92,6 @@ def test_upload_watch_publish_and_download(page, live_server, settings, redis_se
     row = table.set_index("model").loc["Tiny Coder"]
     assert row["organisation"] == "Test Lab"
     assert row["pass@1"] == 1.0
-    assert 0 <= row["eff@1"] <= 1
+    # Faster than the reference scores above 1, up to alpha / (alpha - 1) = 2.
+    assert 0 < row["eff@1"] <= 2
     assert row["submission_id"] == submission.pk
