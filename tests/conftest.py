@@ -26,3 +26,9 @@ def enamel_dir() -> Path:
     if not (path / "enamel.csv").is_file():
         pytest.skip(f"ENAMEL data not found at {path} (set ENAMEL_DATA_DIR or provide ../shared)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_root() -> None:
+    """whitenoise expects STATIC_ROOT to exist (collectstatic makes it in a real deployment)."""
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
