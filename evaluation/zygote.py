@@ -325,7 +325,7 @@ class ChildLink:
         self.blob_view = memoryview(blob)
         arrived = min(filled - blob_at, blob_size)
         self.blob_view[:arrived] = inbox[blob_at:blob_at + arrived]
-        # Anything after the blob starts the next message (memoryviews copy in place).
+        # Anything after the blob starts the next message: moved in place, with memmove.
         self.filled = filled - blob_at - arrived
         inbox[:self.filled] = inbox[blob_at + arrived:filled]
         self.header, self.blob, self.blob_filled = header, blob, arrived
@@ -354,7 +354,8 @@ class Zygote:
 
     def serve(self) -> None:
         while True:
-            # Forked before the request is read, so the child's memory never held its input.
+            # Forked before the request is read, so the child's memory never held its input,
+            # and after the last run's buffers were wiped, so it holds none of that run's.
             child = self.spawn_child()
             try:
                 request_frame, args = read_frame(0), self.read_secret_frame(0)
@@ -371,6 +372,7 @@ class Zygote:
                 self.clean_up()
 
     def read_secret_frame(self, fd: int) -> bytearray:
+        """A frame read into a buffer of its own, which is wiped after the run."""
         (size,) = FRAME_LENGTH.unpack(read_exact(fd, FRAME_LENGTH.size))
         buffer = bytearray(size)
         self.secrets.append(buffer)
@@ -378,6 +380,7 @@ class Zygote:
         return buffer
 
     def wipe_secrets(self) -> None:
+        """Zeroes every buffer the run's argument and output bytes went through."""
         wipe(self.inbox)
         while self.secrets:
             wipe(self.secrets.pop())
