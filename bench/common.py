@@ -206,17 +206,18 @@ def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subproces
 # --- PostgreSQL ----------------------------------------------------------------------------
 
 @contextmanager
-def postgres_cluster(workdir: Path) -> Iterator[str]:
-    """A throwaway PostgreSQL cluster like deploy/ci-postgres.sh: initdb into workdir, a free
-    loopback port, trust auth, fsync off (thrown away, so durability only costs time); as the
-    postgres user when we are root (initdb refuses root). Yields the database URL."""
+def postgres_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster like deploy/ci-postgres.sh: initdb into /tmp (which the
+    postgres user can reach, unlike some checkouts), a free loopback port, trust auth, fsync
+    off (thrown away, so durability only costs time); as the postgres user when we are root
+    (initdb refuses root). Yields the database URL."""
     bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
                      key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
     if not bindirs or not (bindirs[-1] / "initdb").exists():
         sys.exit("PostgreSQL server binaries not found (bash deploy/system-packages.sh test)")
     bindir = bindirs[-1]
     as_owner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-    cluster = Path(tempfile.mkdtemp(prefix="effboard-bench-pg.", dir=workdir))
+    cluster = Path(tempfile.mkdtemp(prefix="effboard-bench-pg."))
     cluster.chmod(0o755)
     data, sock = cluster / "data", cluster / "socket"
     data.mkdir()

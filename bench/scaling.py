@@ -105,7 +105,7 @@ def main() -> None:
         url = stack.enter_context(private_redis(workdir))
         env = {**scratch_env(workdir), "REDIS_URL": url}
         if args.postgres:
-            env["DATABASE_URL"] = stack.enter_context(postgres_cluster(workdir))
+            env["DATABASE_URL"] = stack.enter_context(postgres_cluster())
         prepare_database(env)
         sample_file = subset_file(args.set, problems, workdir)
         warm_seconds = warm_test_cache(env, problems)
