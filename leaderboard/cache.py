@@ -27,6 +27,11 @@ VERSION_KEY = "leaderboard:version"
 # Long enough to serve a busy hour from one computation; stale entries of an older version
 # are never read again, so this only bounds the memory they hold.
 TIMEOUT = 3600
+# A miss is computed by one process while the others poll for its result, up to WAIT_SECONDS;
+# a lock left by a process that died expires after LOCK_SECONDS.
+LOCK_SECONDS = 30
+WAIT_SECONDS = 10
+POLL_SECONDS = 0.05
 # RedisCache raises these when Redis is down or slow.
 CACHE_ERRORS = (redis.RedisError, OSError)
 
@@ -81,6 +86,8 @@ def cached(kind: str, params: object, compute: Callable[[], T]) -> T:
     key = f"leaderboard:{problem_set_hash()}:{version}:{kind}:{digest}"
     try:
         value = cache.get(key, _MISSING)
+        if value is _MISSING and not cache.add(f"{key}:lock", 1, LOCK_SECONDS):
+            value = _wait_for(key)
     except CACHE_ERRORS as exc:
         logger.warning("Leaderboard cache unreachable, computing uncached: %s", exc)
         return compute()
@@ -88,6 +95,22 @@ def cached(kind: str, params: object, compute: Callable[[], T]) -> T:
         value = compute()
         try:
             cache.set(key, value, TIMEOUT)
+            cache.delete(f"{key}:lock")
         except CACHE_ERRORS as exc:
             logger.warning("Could not store %s in the leaderboard cache: %s", kind, exc)
     return value
+
+
+def _wait_for(key: str) -> object:
+    """The entry another process is computing, or _MISSING if it takes too long.
+
+    Right after an invalidation every client misses at once: without waiting, each would
+    compute the same page (a second of CPU for 500 models) and the site would stall.
+    """
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        value = cache.get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+    return _MISSING

@@ -6,14 +6,15 @@ read from Submission.metrics, so that a tag filter can rescore the same rows and
 that a submission does not cover counts 0.
 
 `leaderboard_table(filters)` reads the database in a fixed handful of queries whatever the
-number of models and returns plain data, so a cache keyed by (problem_set_hash(), filters)
-can wrap it.
+number of models and returns plain data; leaderboard.cache keeps what the pages, exports
+and API make of it.
 """
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from django.db.models import Q, QuerySet, TextField
@@ -110,7 +111,7 @@ class LeaderboardTable:
     eff1: np.ndarray = field(repr=False)
     pass1: np.ndarray = field(repr=False)
 
-    @property
+    @cached_property  # the template asks on every row: computed once, not 500 x 500 times
     def ks(self) -> tuple[int, ...]:
         """The k that at least one row reports, i.e. the metric columns worth showing."""
         shown = [1]

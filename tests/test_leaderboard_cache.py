@@ -2,13 +2,16 @@
 the moment what it shows changes (publish, hide, re-evaluate, finish, edits); still served
 when Redis is down."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leaderboard.cache import current_version
+from leaderboard.cache import cached, current_version
 from leaderboard.jobs import aggregate_submission_job
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.submissions import reevaluate_submission
@@ -167,6 +170,20 @@ def test_progress_does_not_invalidate(commit) -> None:
         running.problems_done = 1
         running.save(update_fields=["problems_done"])
     assert current_version() == version
+
+
+@pytest.mark.usefixtures("redis_cache")
+def test_a_miss_being_computed_is_waited_for() -> None:
+    def slow() -> str:
+        time.sleep(0.5)
+        return "first"
+
+    # As two web processes missing the same entry after an invalidation.
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(cached, "test", (), slow)
+        time.sleep(0.2)
+        assert cached("test", (), lambda: "second") == "first"
+        assert first.result() == "first"
 
 
 def test_redis_down_still_serves(settings, client: Client, commit) -> None:
