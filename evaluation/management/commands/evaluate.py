@@ -28,17 +28,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--name", required=True, help="A name for this run, kept in --output")
-        parser.add_argument("--problems", type=_indices, help="Only these problem indices")
+        parser.add_argument("--problems", help="Only these problem indices, e.g. 0,3,7")
         parser.add_argument("--output", type=Path, help="Write per-problem and per-sample results")
 
-    def handle(self, *args, file: Path, name: str, problems: list[int] | None, output: Path | None,
+    def handle(self, *args, file: Path, name: str, problems: str | None, output: Path | None,
                **options) -> None:
         catalogue = Problem.objects.filter(active=True)
         if problems is not None:
-            missing = sorted(set(problems) - set(catalogue.values_list("index", flat=True)))
+            wanted = _indices(problems)
+            missing = sorted(set(wanted) - set(catalogue.values_list("index", flat=True)))
             if missing:
                 raise CommandError(f"--problems: no active problem with index {missing[0]}")
-            catalogue = catalogue.filter(index__in=problems)
+            catalogue = catalogue.filter(index__in=wanted)
         catalogue = list(catalogue.order_by("index"))
         if not catalogue:
             raise CommandError("no active problems: run `manage.py import_enamel` first")
