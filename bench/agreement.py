@@ -5,9 +5,10 @@
 
 For each sample set and round, runs both evaluators one after the other on this machine
 (alternating which goes first), tests cached for both (their generation is timed apart,
-in a first warm-up round). Prints and writes JSON with pass@1 and eff@1 of each, per-problem
-pass disagreements, the largest per-problem eff@1 gaps, the wall-time ratio, and the share
-of Effboard's wall time spent inside the code under test.
+in a first warm-up round). Prints and writes JSON (bench/out/agreement.json) with pass@1 and
+eff@1 of each, per-problem pass disagreements, the largest per-problem eff@1 gaps, the
+wall-time ratio, and the share of Effboard's wall time spent inside the code under test;
+then a Markdown table of the same figures.
 """
 
 import argparse
@@ -15,7 +16,17 @@ import json
 import os
 from pathlib import Path
 
-from common import ENAMEL_CSV, PYTHON, SAMPLE_SETS, load, prepare_database, scratch_env, timed
+from common import (
+    ENAMEL_CSV,
+    PYTHON,
+    SAMPLE_SETS,
+    load,
+    markdown_table,
+    prepare_database,
+    scratch_env,
+    timed,
+    write_report,
+)
 
 
 def run_effboard(sample_file: Path, out: Path, env: dict, problems: str | None) -> float:
@@ -107,7 +118,20 @@ def main() -> None:
             "rounds": rounds,
         }
         print(json.dumps({name: report[name]}, indent=1))
-    (out / "agreement.json").write_text(json.dumps(report, indent=1))
+    rows = [
+        [name, number, r["effboard"]["pass@1"], r["enam"]["pass@1"], len(r["pass_disagreements"]),
+         r["effboard"]["eff@1"], r["enam"]["eff@1"], r["wall_seconds"]["effboard"],
+         r["wall_seconds"]["enam"], r["wall_ratio_effboard_over_enam"], r["effboard_call_share"]]
+        for name, entry in report.items() for number, r in enumerate(entry["rounds"])
+    ]
+    table = markdown_table(
+        ["set", "round", "pass@1 Effboard", "pass@1 enam", "pass disagreements",
+         "eff@1 Effboard", "eff@1 enam", "wall Effboard (s)", "wall enam (s)",
+         "wall ratio", "call share"],
+        rows,
+    )
+    # The sets at the top level, as before, plus the command line and the machine.
+    write_report(out, "agreement", report, table)
 
 
 if __name__ == "__main__":
