@@ -30,6 +30,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import redis
 from common import (
     ENAMEL_CSV,
     PYTHON,
@@ -133,8 +134,7 @@ def measure_effboard(sample_file: Path, model: str, env: dict[str, str], url: st
         return sampler.finish()
     finally:
         stop_process(worker)
-        import redis  # only here: the enam side needs no Redis client
-
+        # The next round's wait_registered must count only its own worker.
         redis.Redis.from_url(url).delete("rq:workers")
 
 

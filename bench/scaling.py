@@ -10,7 +10,9 @@ that many `manage.py rqworker default` processes, waits until they are registere
 `manage.py submit FILE --model NAME --wait` from submit to done. Rounds alternate the order
 of the worker counts (1,2 then 2,1) so that drift in the machine's load hits both sides.
 Reports the median wall time per count, the speed-up over 1 worker, and the eff@1 and
-pass@1 difference from the 1-worker runs. Writes bench/out/scaling.json.
+pass@1 difference from the 1-worker runs. `submit --wait` polls every 0.5 s: negligible
+against a full submission's minutes, not against a 3-problem validation run's seconds.
+Writes bench/out/scaling.json.
 
 Target: 2 workers at least 1.8x as fast as 1, eff@1 within 0.01.
 """
