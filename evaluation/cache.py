@@ -24,6 +24,9 @@ from evaluation.testgen import generate_inputs
 class Case:
     args: bytes  # the argument sequence, pickled once by us, handed to the sandbox as is
     answer: object  # the reference solution's output
+    # How long the reference took when the answer was made: only a first guess for hard-kill
+    # deadlines, never a time efficiency is measured against (that may be another machine).
+    reference_seconds: float
 
     def input(self) -> object:
         return pickle.loads(self.args)  # bytes we made ourselves
@@ -41,8 +44,8 @@ class ProblemCases:
     levels: list[Level]
 
 
-# Computes the reference outputs of one level's argument blobs; raises on any failure.
-AnswerFunction = Callable[[list[bytes]], list[object]]
+# Computes the reference's (output, seconds) for one level's argument blobs; raises on failure.
+AnswerFunction = Callable[[list[bytes]], list[tuple[object, float]]]
 
 
 def cache_key(spec: ProblemSpec, seed: int) -> str:
@@ -56,7 +59,7 @@ def build_tests(spec: ProblemSpec, seed: int, answer: AnswerFunction) -> Problem
     for generated in generate_inputs(spec, seed):
         blobs = [pickle.dumps(args, protocol=5) for args in generated.inputs]
         answers = answer(blobs)
-        tests = [Case(blob, out) for blob, out in zip(blobs, answers, strict=True)]
+        tests = [Case(blob, *answer) for blob, answer in zip(blobs, answers, strict=True)]
         levels.append(Level(generated.size, tests))
     return ProblemCases(cache_key(spec, seed), levels)
 

@@ -28,6 +28,8 @@ KILL_GRACE_SECONDS = 0.05
 # reference's typical overhead on the same test, before the excess counts as the sample's time.
 OVERHEAD_SLACK = 1.25
 OVERHEAD_FLOOR_SECONDS = 0.0002
+# The allowance on levels the reference is not timed on (weight 0: only pass or fail counts).
+UNTIMED_OVERHEAD_SECONDS = 0.002
 
 Progress = Callable[[int, int], None]
 _RUN_FAILURES = {"timeout": results.TIMEOUT, "memory": results.MEMORY, "killed": results.KILLED}
@@ -51,7 +53,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
 
 
-def reference_answers(sandbox: Sandbox, spec: ProblemSpec, blobs: list[bytes]) -> list[object]:
+def reference_answers(
+    sandbox: Sandbox, spec: ProblemSpec, blobs: list[bytes]
+) -> list[tuple[object, float]]:
     answers = []
     for number, blob in enumerate(blobs):
         run = sandbox.run(spec.reference_program, spec.entry_point, blob, REFERENCE_TIMEOUT_SECONDS)
@@ -60,15 +64,14 @@ def reference_answers(sandbox: Sandbox, spec: ProblemSpec, blobs: list[bytes]) -
                 f"{spec.task_id}: reference solution failed on a test ({number}): "
                 f"{run.status} {run.error}".strip()
             )
-        answers.append(run.output)
+        answers.append((run.output, min(run.call_seconds, run.wall_seconds)))
     return answers
 
 
 @dataclass
 class _ReferenceTimes:
-    """The reference's timings per test: a first quick pass, then full interleaved repetitions."""
+    """The reference's timings per test, repetition by repetition as the samples need them."""
 
-    quick: list[list[float]]
     reps: list[list[list[float]]]
     overhead: list[list[list[float]]]  # time each run of this test spent outside the call
 
@@ -86,11 +89,9 @@ class ProblemRunner:
         self.repetitions = [settings.repetitions if h else 1 for h in spec.hardness]
         shape = [[[] for _ in level.tests] for level in tests.levels]
         self.reference = _ReferenceTimes(
-            quick=[[0.0] * len(level.tests) for level in tests.levels],
             reps=shape,
             overhead=[[[] for _ in level.tests] for level in tests.levels],
         )
-        self._quick_pass()
 
     def _run(self, program: str, args: bytes, timeout: float) -> RunResult:
         run = self.sandbox.run(program, self.spec.entry_point, args, timeout)
@@ -111,16 +112,11 @@ class ProblemRunner:
         self.reference.overhead[level][test].append(max(0.0, run.wall_seconds - run.call_seconds))
         return min(run.call_seconds, run.wall_seconds)
 
-    def _quick_pass(self) -> None:
-        """One reference run per test: the timeout estimate for the hard kill and the
-        harness overhead baseline, before any sample runs."""
-        for level, tests in enumerate(self.tests.levels):
-            for test in range(len(tests.tests)):
-                self.reference.quick[level][test] = self._run_reference(level, test)
-
     def _reference_estimate(self, level: int, test: int) -> float:
         reps = self.reference.reps[level][test]
-        return hodges_lehmann(reps) if reps else self.reference.quick[level][test]
+        if reps:
+            return hodges_lehmann(reps)
+        return self.tests.levels[level].tests[test].reference_seconds
 
     def _timeout_estimate(self) -> float:
         estimates = [
@@ -130,8 +126,10 @@ class ProblemRunner:
         return timeout_seconds(estimates, list(self.spec.hardness), self.settings.timeout_factor)
 
     def _allowance(self, level: int, test: int) -> float:
-        overhead = hodges_lehmann(self.reference.overhead[level][test])
-        return overhead * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
+        overhead = self.reference.overhead[level][test]
+        if not overhead:  # an unweighted level: the reference is not timed there
+            return UNTIMED_OVERHEAD_SECONDS
+        return hodges_lehmann(overhead) * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
 
     def _trusted_times(self, runs: list[RunResult], level: int, test: int) -> list[float]:
         """The repetitions' times, as precise as the call's own clock and as honest as the
@@ -194,10 +192,11 @@ class ProblemRunner:
             return results.WRONG_ANSWER
         return None if accepted else results.WRONG_ANSWER
 
-    def finish_reference(self) -> list[list[float]]:
-        """Completes the reference's repetitions on the weighted levels; its estimates."""
+    def finish_reference(self, needed: bool) -> list[list[float]]:
+        """The reference's estimates per test; when `needed` (some sample has times on a
+        weighted level), first completes its repetitions on every weighted level."""
         for level, tests in enumerate(self.tests.levels):
-            if self.spec.hardness[level]:
+            if needed and self.spec.hardness[level]:
                 for test in range(len(tests.tests)):
                     self._ensure_reference_reps(level, test, self.repetitions[level])
         return [
@@ -226,7 +225,11 @@ def evaluate_problem(
             runs.append(runner.run_sample(code))
             if progress is not None:
                 progress(done, len(codes))
-        reference = runner.finish_reference()
+        # Efficiencies need the reference only where a sample got past level 0.
+        weighted = [level for level, weight in enumerate(spec.hardness) if weight]
+        reference = runner.finish_reference(
+            needed=any(len(run.times) > min(weighted, default=0) for run in runs)
+        )
         hardness = list(spec.hardness)
         timeout = timeout_seconds(reference, hardness, settings.timeout_factor)
         samples = [
