@@ -7,7 +7,8 @@ RQ's own worker, with four changes for a queue whose source of truth is the data
 - a job whose worker was killed is taken again once its heartbeat is older than
   RQ_HEARTBEAT_SECONDS + RQ_HEARTBEAT_GRACE_SECONDS (RQ fixes that grace at 60 s and
   cleans up only every 10 minutes, and not at all while a worker idles on an empty queue);
-- a heartbeat missed while Redis restarts does not end the worker;
+- Redis restarting during a job does not end the worker at a heartbeat or at the job's
+  start or end (elsewhere it may: its supervisor restarts it, see deploy/systemd);
 - database connections are closed before each fork, so a work horse never shares the
   parent's connection (the parent opens one for failure callbacks of abandoned jobs).
 """
@@ -64,4 +65,9 @@ class Worker(rq.Worker):
 
     def execute_job(self, job: Job, queue: rq.Queue) -> None:
         connections.close_all()
-        super().execute_job(job, queue)
+        try:
+            super().execute_job(job, queue)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            # Raised before the fork or after the horse ended (never while it runs, see
+            # maintain_heartbeats): the database has whatever the job wrote.
+            logger.warning("Worker %s: Redis lost around job %s: %s", self.name, job.id, exc)

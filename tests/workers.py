@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 from django.conf import settings
@@ -65,8 +66,12 @@ def database_url() -> str:
     if db["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{db['NAME']}"
     if db["ENGINE"] == "django.db.backends.postgresql":
-        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-        return f"postgres://{db['USER']}:{db['PASSWORD']}@{host}/{db['NAME']}"
+        # Quoted: the host may be a unix socket directory, the password anything.
+        user, password, host = (
+            quote(str(db[key] or ""), safe="") for key in ("USER", "PASSWORD", "HOST")
+        )
+        server = f"{host or 'localhost'}:{db['PORT'] or 5432}"
+        return f"postgres://{user}:{password}@{server}/{db['NAME']}"
     raise NotImplementedError(f"no URL for database engine {db['ENGINE']}")
 
 
@@ -92,14 +97,27 @@ def use_test_queue(settings, server: RedisServer, tmp_path: Path) -> dict[str, s
 
 class WorkerProcess:
     def __init__(self, name: str, env: dict[str, str], log: Path) -> None:
-        self.name = name
+        self.name = self.base_name = name
+        self.env = env
         self.log = log
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "manage.py", "rqworker", "default", "--name", name],
-                cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        self.restarts = 0
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        with self.log.open("ab") as out:
+            return subprocess.Popen(
+                [sys.executable, "manage.py", "rqworker", "default", "--name", self.name],
+                cwd=settings.BASE_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def revive(self) -> None:
+        """Starts the worker again if it quit, as systemd's Restart=always does."""
+        if not self.alive():
+            self.restarts += 1
+            # RQ refuses a name a dead worker still holds in Redis.
+            self.name = f"{self.base_name}-restart-{self.restarts}"
+            self.process = self._start()
 
     def alive(self) -> bool:
         return self.process.poll() is None
