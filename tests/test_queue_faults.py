@@ -54,19 +54,22 @@ def test_job_of_a_killed_worker_is_taken_again(queue_env, tmp_path) -> None:
     submission = submit(3)
     queue = django_rq.get_queue("default")
 
+    def running_job():
+        # The job's worker name is stored a moment after it enters the started registry.
+        for job_id in queue.started_job_registry.get_job_ids():
+            job = queue.fetch_job(job_id)
+            if job is not None and job.worker_name:
+                return job
+
     with running_workers(2, queue_env, tmp_path) as workers:
-        job_id = wait_for(
-            lambda: next(iter(queue.started_job_registry.get_job_ids()), None), 60,
-            "a job to start", tmp_path,
-        )
-        victim_name = queue.fetch_job(job_id).worker_name
-        victim = next(worker for worker in workers if worker.name == victim_name)
+        job = wait_for(running_job, 60, "a job to start", tmp_path)
+        victim = next(worker for worker in workers if worker.name == job.worker_name)
         victim.kill()
         wait_for(lambda: status_of(submission) == "done", 90, "the submission to finish", tmp_path)
 
     assert_done_once_each(submission, 3)
     # RQ's abandoned-job handling took it back, spending one retry.
-    assert queue.fetch_job(job_id).retries_left == 1
+    assert queue.fetch_job(job.id).retries_left == 1
 
 
 def test_redis_restart_mid_run_then_requeue_stalled(queue_env, redis_server, tmp_path) -> None:
