@@ -127,7 +127,7 @@ class ProblemRunner:
 
     def _allowance(self, level: int, test: int) -> float:
         overhead = self.reference.overhead[level][test]
-        if not overhead:  # an unweighted level: the reference is not timed there
+        if not overhead:  # a level of weight 0: the reference is not timed there
             return UNTIMED_OVERHEAD_SECONDS
         return hodges_lehmann(overhead) * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
 
@@ -140,8 +140,12 @@ class ProblemRunner:
         clock's estimate exceeds the call clock's by more than the reference's overhead on
         this test, the difference is added to every repetition. Estimates over all
         repetitions, not single runs, keep scheduling noise out of honest samples' times.
+        On a level of weight 0 only ENAMEL's timeout matters, which the zygote's hard kill
+        enforces: there a single noisy wall time must not fail an honest sample.
         """
         calls = [min(run.call_seconds, run.wall_seconds) for run in runs]
+        if not self.spec.hardness[level]:
+            return calls
         walls = [run.wall_seconds for run in runs]
         unexplained = hodges_lehmann(walls) - self._allowance(level, test) - hodges_lehmann(calls)
         return [call + max(0.0, unexplained) for call in calls]

@@ -42,6 +42,15 @@ CLOCK_CHEAT = QUADRATIC + (
     "for _name in ('perf_counter', 'perf_counter_ns', 'time', 'monotonic', 'process_time'):\n"
     "    setattr(time, _name, lambda: 0)\n"
 )
+# Does the slower work, then forges the harness's result message, claiming it took no time.
+FORGER = PROMPT + (
+    "    import json, os, pickle, struct\n"
+    "    for _ in range(3):\n        total = sum(x * x for x in xs)\n"
+    "    frame = lambda data: struct.pack('>Q', len(data)) + data\n"
+    "    header = {'event': 'result', 'status': 'ok', 'call_seconds': 1e-9}\n"
+    "    os.write(4, frame(json.dumps(header).encode()) + frame(pickle.dumps(total)))\n"
+    "    os._exit(0)\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +60,7 @@ def cache(tmp_path_factory) -> CaseCache:
 
 @pytest.fixture(scope="module")
 def evaluation(cache) -> results.ProblemEvaluation:
-    codes = [FAST, SLOWER, QUADRATIC, WRONG, RAISES, CLOCK_CHEAT]
+    codes = [FAST, SLOWER, QUADRATIC, WRONG, RAISES, CLOCK_CHEAT, FORGER]
     return evaluate_problem(SPEC, codes, EvalSettings(), cache)
 
 
@@ -60,7 +69,8 @@ def test_statuses(evaluation):
     assert statuses[0] == results.PASSED
     assert statuses[3:5] == [results.WRONG_ANSWER, results.ERROR]
     assert evaluation.samples[4].error.startswith("KeyError")
-    assert evaluation.n == 6 and evaluation.c == 4  # fast, slower, and the censored two
+    # fast, slower, the forger, and the two censored ones
+    assert evaluation.n == 7 and evaluation.c == 5
 
 
 def test_efficiency_orders_the_samples(evaluation):
@@ -78,10 +88,20 @@ def test_stopping_the_clocks_does_not_make_a_sample_fast(evaluation):
     assert cheat.efficiency < evaluation.samples[0].efficiency
 
 
+def test_a_forged_result_message_does_not_make_a_sample_fast(evaluation):
+    fast, slower, forger = evaluation.samples[0], evaluation.samples[1], evaluation.samples[6]
+    assert forger.correct
+    # Charged what the zygote's wall clock saw: as slow as the honest version of its work.
+    assert forger.efficiency < fast.efficiency
+    for level in (1, 2, 3):
+        if forger.times[level] is not None and slower.times[level] is not None:
+            assert forger.times[level] > 0.5 * slower.times[level]
+
+
 def test_metrics_and_records(evaluation):
-    assert evaluation.pass_at_k[1] == pytest.approx(4 / 6)
+    assert evaluation.pass_at_k[1] == pytest.approx(5 / 7)
     assert evaluation.eff_at_k[1] == pytest.approx(
-        sum(s.efficiency for s in evaluation.samples if s.correct) / 6
+        sum(s.efficiency for s in evaluation.samples if s.correct) / 7
     )
     assert evaluation.timeout == pytest.approx(2 * max(evaluation.reference_times[1:]))
     for sample in evaluation.samples:
