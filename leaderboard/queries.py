@@ -342,8 +342,11 @@ def _order(
     """Indices sorted by the filter's column; rows without a value go last either way."""
     key = filters.sort if filters.sort in SORT_KEYS else "rank"
     descending = filters.direction == "desc"
-    # Ties keep the rank-then-name order: Python's sort is stable, also when reversed.
-    base = sorted(indices, key=lambda i: (rows[i].rank, rows[i].name.casefold()))
+    # Ties keep the rank, then eff@1, then name order: Python's sort is stable, also reversed.
+    base = sorted(
+        indices,
+        key=lambda i: (rows[i].rank, -(rows[i].eff1 or 0.0), rows[i].name.casefold()),
+    )
     known = [i for i in base if _sort_value(rows[i], key) is not None]
     unknown = [i for i in base if _sort_value(rows[i], key) is None]
     return sorted(known, key=lambda i: _sort_value(rows[i], key), reverse=descending) + unknown
