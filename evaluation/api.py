@@ -24,14 +24,23 @@ def case_cache() -> CaseCache:
     return CaseCache(Path(settings.TEST_CACHE_DIR))
 
 
+def open_sandbox() -> Sandbox:
+    """A sandbox to evaluate several problems in a row (close it when done)."""
+    return Sandbox(memory_bytes=eval_settings().memory_bytes, isolation=settings.SANDBOX_ISOLATION)
+
+
 def evaluate_problem(
-    spec: ProblemSpec, codes: list[str], *, progress: engine.Progress | None = None
+    spec: ProblemSpec,
+    codes: list[str],
+    *,
+    progress: engine.Progress | None = None,
+    sandbox: Sandbox | None = None,
 ) -> ProblemEvaluation:
     """Evaluates one problem's samples on this worker. Raises engine.EvaluationError when the
     problem itself is broken."""
     return engine.evaluate_problem(
         spec, codes, eval_settings(), case_cache(),
-        isolation=settings.SANDBOX_ISOLATION, progress=progress,
+        isolation=settings.SANDBOX_ISOLATION, progress=progress, sandbox=sandbox,
     )
 
 
@@ -58,8 +67,7 @@ def aggregate(
 @functools.cache
 def environment() -> dict:
     """Where results come from, recorded with every submission."""
-    with Sandbox(memory_bytes=eval_settings().memory_bytes,
-                 isolation=settings.SANDBOX_ISOLATION) as sandbox:
+    with open_sandbox() as sandbox:
         isolation = sandbox.isolation
     return {
         "python": platform.python_version(),

@@ -5,6 +5,7 @@ timed here, in the same sandbox and interleaved repetition by repetition with th
 so the efficiency ratio holds on a slow or noisy machine.
 """
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -217,9 +218,14 @@ def evaluate_problem(
     *,
     isolation: str = "auto",
     progress: Progress | None = None,
+    sandbox: Sandbox | None = None,
 ) -> results.ProblemEvaluation:
+    """Evaluates one problem's samples; in `sandbox` if given (a caller evaluating many
+    problems saves starting one per problem), else in a sandbox of its own."""
     started = time.monotonic()
-    with Sandbox(memory_bytes=settings.memory_bytes, isolation=isolation) as sandbox:
+    with contextlib.nullcontext(sandbox) if sandbox else Sandbox(
+        memory_bytes=settings.memory_bytes, isolation=isolation
+    ) as sandbox:
         tests = cache.get(
             spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs)
         )

@@ -54,6 +54,7 @@ CHILD_MAX_OPEN_FILES = 64
 SANDBOX_UID_BASE = 1_000_000_000
 _sandbox_serial = itertools.count()
 
+NON_PLAIN_OPCODES = (pickle.BYTEARRAY8, pickle.NEXT_BUFFER, pickle.READONLY_BUFFER)
 PLAIN_TYPES = frozenset(
     {type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset}
 )
@@ -95,7 +96,10 @@ def decode_output(blob: bytes) -> object:
         raise
     except Exception as exc:
         raise UnsafeOutput(f"undecodable output ({type(exc).__name__})") from None
-    # Pickle's opcodes can still build a bytearray or a pickle buffer; allow exactly our list.
+    # Pickle's opcodes can still build a bytearray or a pickle buffer, and nothing else
+    # outside our list. Where none of their opcode bytes occurs at all, skip the walk.
+    if not any(opcode in blob for opcode in NON_PLAIN_OPCODES):
+        return value
     seen: set[int] = set()
     stack = [value]
     while stack:

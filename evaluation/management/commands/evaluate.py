@@ -65,15 +65,16 @@ class Command(BaseCommand):
         covered = [p for p in catalogue if parsed.samples.get(p.task_id)]
         bar = ProgressBar(len(covered))
         evaluations = {}
-        for done, problem in enumerate(covered):
-            bar.update(done, problem.task_id)
-            try:
-                evaluations[problem.task_id] = api.evaluate_problem(
-                    problem.to_spec(), parsed.samples[problem.task_id]
-                )
-            except EvaluationError as exc:
-                bar.close()
-                raise CommandError(str(exc)) from None
+        with api.open_sandbox() as sandbox:
+            for done, problem in enumerate(covered):
+                bar.update(done, problem.task_id)
+                try:
+                    evaluations[problem.task_id] = api.evaluate_problem(
+                        problem.to_spec(), parsed.samples[problem.task_id], sandbox=sandbox
+                    )
+                except EvaluationError as exc:
+                    bar.close()
+                    raise CommandError(str(exc)) from None
         bar.update(len(covered))
         bar.close()
 
