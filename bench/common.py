@@ -6,7 +6,6 @@ import platform
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,6 +16,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The test suite's service helpers (a private redis-server, process trees) serve here too.
+sys.path.insert(0, str(ROOT))
+from tests.services import descendants, free_port, running_redis  # noqa: E402
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
 ENAMEL_CSV = SHARED / "enamel" / "enamel.csv"
@@ -110,34 +113,6 @@ def warm_test_cache(env: dict[str, str], problems: list[int]) -> float:
 
 # --- Processes -----------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below pid, from /proc (RQ's work horses and the sandbox's zygote and
-    children are several levels down)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name (2nd field) may hold spaces: fields after its ")" are safe.
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
 def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
     """SIGTERM (an RQ worker then finishes its job and quits), SIGKILL the tree if it hangs."""
     if process.poll() is not None:
@@ -157,34 +132,8 @@ def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
 @contextmanager
 def private_redis(workdir: Path) -> Iterator[str]:
     """A redis-server of our own on a free loopback port, no persistence; yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        sys.exit("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    data = workdir / "redis"
-    data.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(data)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(64).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                sys.exit("redis-server did not start")
-            time.sleep(0.05)
-        yield url
-    finally:
-        stop_process(process, 10)
+    with running_redis() as server:
+        yield server.url
 
 
 def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subprocess.Popen]:

@@ -1,6 +1,5 @@
 """Per-sample verdicts equal ENAMEL's own evaluator's on the shared sample sets (a subset)."""
 
-import csv
 import json
 import subprocess
 import sys
@@ -11,20 +10,12 @@ from django.conf import settings
 
 from evaluation.cache import CaseCache
 from evaluation.engine import evaluate_problem
-from evaluation.spec import EvalSettings, ProblemSpec
+from evaluation.spec import EvalSettings
+from tests.enamel_data import enamel_specs
 
 # Includes problems where a canonical solution fails ENAMEL's tests (22, 32, 44, 91).
 PROBLEMS = [0, 22, 32, 44, 91, 150]
 SETS = ["humaneval-canonical", "humanevalplus-canonical", "enamel-references"]
-
-
-def spec_from_row(index: int, row: dict) -> ProblemSpec:
-    return ProblemSpec(
-        index=index, task_id=row["task_id"], prompt=row["prompt"],
-        entry_point=row["entry_point"], input_generator=row["input_generator"],
-        level_sizes=tuple(int(s) for s in row["input_levels"].split()),
-        reference_solution=row["reference_solution"], checker=row["checker"],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +40,10 @@ def test_verdicts_equal_enams(enamel_dir, enam_tests, our_cache, tmp_path, sampl
         check=True, capture_output=True, timeout=600,
     )
     theirs = json.loads(out.read_text())["passes"]
-    rows = list(csv.DictReader(open(enamel_dir / "enamel.csv", newline="")))
+    specs = enamel_specs(enamel_dir)
     samples = json.loads(samples_file.read_text())
     for index in PROBLEMS:
-        ours = evaluate_problem(
-            spec_from_row(index, rows[index]), samples[index], EvalSettings(), our_cache
-        )
+        ours = evaluate_problem(specs[index], samples[index], EvalSettings(), our_cache)
         assert [s.correct for s in ours.samples] == theirs[str(index)], (
             f"HumanEval/{index}: {[s.status + ' ' + s.error for s in ours.samples]}"
         )

@@ -12,17 +12,9 @@ from enam.evaluate import Evaluator, datautils, unsafe_execute
 
 from evaluation.spec import ProblemSpec
 from evaluation.testgen import GenerationError, generate_inputs
+from tests.enamel_data import enamel_specs
 
 SEED = 998244353
-
-
-def spec_from_row(index: int, row: dict) -> ProblemSpec:
-    return ProblemSpec(
-        index=index, task_id=row["task_id"], prompt=row["prompt"],
-        entry_point=row["entry_point"], input_generator=row["input_generator"],
-        level_sizes=tuple(int(s) for s in row["input_levels"].split()),
-        reference_solution=row["reference_solution"], checker=row["checker"],
-    )
 
 
 def enam_inputs(index: int, row: dict, tests_per_level=(8, 4, 4, 4)) -> list[list]:
@@ -62,7 +54,7 @@ def enam_inputs_in_a_process(csv_path, index: int) -> list[list]:
 @pytest.mark.parametrize("index", [0, 12, 31, 80, 150])
 def test_inputs_equal_enams(enamel_dir, index):
     rows = list(csv.DictReader(open(enamel_dir / "enamel.csv", newline="")))
-    ours = generate_inputs(spec_from_row(index, rows[index]), SEED)
+    ours = generate_inputs(enamel_specs(enamel_dir)[index], SEED)
     theirs = enam_inputs_in_a_process(enamel_dir / "enamel.csv", index)
     assert [level.inputs for level in ours] == theirs
     assert [level.size for level in ours] == [
@@ -71,8 +63,7 @@ def test_inputs_equal_enams(enamel_dir, index):
 
 
 def test_a_failing_generator_gives_one_line(enamel_dir):
-    rows = list(csv.DictReader(open(enamel_dir / "enamel.csv", newline="")))
-    spec = spec_from_row(0, rows[0])
+    spec = enamel_specs(enamel_dir)[0]
     broken = ProblemSpec(**{**spec.__dict__, "input_generator": (
         "def generate_input(size, lid, cid):\n    if lid == 2:\n        return 1 / 0\n"
         "    return [], 0.5\n"

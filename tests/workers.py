@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from problems.models import Problem
-from tests.services import RedisServer
+from tests.services import RedisServer, descendants
 
 PROMPT = 'def add_{i}(x: int) -> int:\n    """Returns x + {i}."""\n'
 CHECKER = "def __check(input, answer, output):\n    return output == answer\n"
@@ -125,7 +125,7 @@ class WorkerProcess:
     def kill(self) -> None:
         """SIGKILL the worker and everything it started (its work horse is in a process
         group of its own), as when a machine dies."""
-        for pid in [self.process.pid, *_descendants(self.process.pid)]:
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
@@ -169,23 +169,3 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, logs: P
         for log in sorted(logs.glob("*.log"))
     )
     raise AssertionError(f"timed out waiting for {what}\n{tails}")
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name (2nd field) may hold spaces: fields after its ")" are safe.
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
