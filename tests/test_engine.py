@@ -42,10 +42,10 @@ CLOCK_CHEAT = QUADRATIC + (
     "for _name in ('perf_counter', 'perf_counter_ns', 'time', 'monotonic', 'process_time'):\n"
     "    setattr(time, _name, lambda: 0)\n"
 )
-# Does the slower work, then forges the harness's result message, claiming it took no time.
+# Does five times the work, then forges the harness's result message, claiming no time.
 FORGER = PROMPT + (
     "    import json, os, pickle, struct\n"
-    "    for _ in range(3):\n        total = sum(x * x for x in xs)\n"
+    "    for _ in range(5):\n        total = sum(x * x for x in xs)\n"
     "    frame = lambda data: struct.pack('>Q', len(data)) + data\n"
     "    header = {'event': 'result', 'status': 'ok', 'call_seconds': 1e-9}\n"
     "    os.write(4, frame(json.dumps(header).encode()) + frame(pickle.dumps(total)))\n"
@@ -89,13 +89,14 @@ def test_stopping_the_clocks_does_not_make_a_sample_fast(evaluation):
 
 
 def test_a_forged_result_message_does_not_make_a_sample_fast(evaluation):
-    fast, slower, forger = evaluation.samples[0], evaluation.samples[1], evaluation.samples[6]
+    fast, forger = evaluation.samples[0], evaluation.samples[6]
     assert forger.correct
-    # Charged what the zygote's wall clock saw: as slow as the honest version of its work.
+    # Charged what the zygote's wall clock saw, less at most the reference's own overhead on
+    # the test: far slower than the sample that does the work once.
     assert forger.efficiency < fast.efficiency
     for level in (1, 2, 3):
-        if forger.times[level] is not None and slower.times[level] is not None:
-            assert forger.times[level] > 0.5 * slower.times[level]
+        if forger.times[level] is not None and fast.times[level] is not None:
+            assert forger.times[level] > 1.5 * fast.times[level]
 
 
 def test_metrics_and_records(evaluation):
