@@ -23,7 +23,12 @@ Between the zygote and the child of a run, on the child's input and result pipes
 
 A program that fails before "ready" sends its "result" instead. The child of the next run is
 forked, and sets itself up, as soon as a run is cleaned up, before its request arrives, so
-neither fork nor setup is on the path from request to result.
+neither fork nor setup is on the path from request to result. A child that sent its result
+waits to be killed: its peak memory is read while it is alive, the result goes to the worker,
+and only then is the child killed and reaped, while the worker digests the result.
+
+Programs are compiled here too (compiling runs none of their code) and kept, so that the
+children of later runs of the same program inherit the code object instead of compiling it.
 
 Freed memory keeps its bytes, and every child inherits the zygote's: a sample run right after
 the reference on the same input could find that input, or the reference's answer, in it. So
@@ -53,6 +58,9 @@ WARM_MODULES = (
 )
 
 WARM_PROGRAM = "def warm(a):\n    return [a]\n"
+# Compiled programs kept for the children of later runs; the reference and a sample alternate.
+COMPILED_PROGRAMS = 8
+COMPILED_PROGRAM_MAX_CHARS = 256 * 1024
 
 FRAME_LENGTH = struct.Struct(">Q")
 MAX_HEADER_BYTES = 64 * 1024
@@ -146,11 +154,16 @@ def read_into(fd: int, buffer: bytearray) -> None:
         view = view[size:]
 
 
-def wipe(buffer: bytearray) -> None:
-    """Zeroes `buffer` in place, so no child forked after it is freed finds its bytes."""
-    if buffer:
+def wipe(buffer: bytearray, size: int | None = None) -> None:
+    """Zeroes `buffer` (its first `size` bytes) in place, so no child forked later finds them.
+
+    Only what was written is zeroed: every page of ours that a write touches after a fork
+    costs a copy-on-write fault.
+    """
+    size = len(buffer) if size is None else min(size, len(buffer))
+    if size:
         start = ctypes.c_char.from_buffer(buffer)  # its address, and no resize while we write
-        ctypes.memset(ctypes.addressof(start), 0, len(buffer))
+        ctypes.memset(ctypes.addressof(start), 0, size)
 
 
 def sysv_objects_exist() -> bool:
@@ -180,17 +193,19 @@ def describe(exc: BaseException) -> str:
 
 
 def run_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
-              pid_namespace: bool) -> None:
+              pid_namespace: bool, programs: dict[str, object]) -> None:
     """Runs in the forked child; never returns, whatever the program does."""
-    exit_now = os._exit  # bound before the program can replace it
+    exit_now, read_now = os._exit, os.read  # bound before the program can replace them
     try:
-        serve_child(input_fd, result_fd, scratch, limits, pid_namespace)
+        serve_child(input_fd, result_fd, scratch, limits, pid_namespace, programs)
+        # Alive until the zygote kills us, so that it can read our peak memory.
+        read_now(CHILD_INPUT_FD, 1)
     finally:
         exit_now(0)
 
 
 def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
-                pid_namespace: bool) -> None:
+                pid_namespace: bool, programs: dict[str, object]) -> None:
     clock = time.perf_counter  # bound before the program can replace it
     dumps, loads = pickle.dumps, pickle.loads
     try:
@@ -210,8 +225,6 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
             limit = getattr(resource, name)
             resource.setrlimit(limit, (value, value))
         gc.disable()  # as ENAMEL times code
-        # Copy-on-write faults in the compiler's pages are taken here, before the request.
-        compile(WARM_PROGRAM, "<warm>", "exec")
         # Forked before its run was asked for: wait here for the program to run.
         request = json.loads(read_frame(CHILD_INPUT_FD))
     except BaseException as exc:
@@ -219,7 +232,9 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
         return
     try:
         scope = {"__name__": "__sample__", "time": time}
-        exec(compile(request["program"], "<sample>", "exec"), scope)
+        program = request["program"]
+        code = programs.get(program) or compile(program, "<sample>", "exec")
+        exec(code, scope)
         function = scope.get(request["entry_point"])
         if not callable(function):
             raise NameError(f"entry point {request['entry_point']!r} is not a defined function")
@@ -270,6 +285,7 @@ class ChildLink:
         self.fd = fd
         self.inbox = memoryview(inbox)
         self.filled = 0
+        self.used = 0  # how much of the inbox was ever written: what needs wiping
         self.secrets = secrets
         self.header: dict = {}
         self.blob: bytearray | None = None  # the blob being received, for self.header
@@ -290,6 +306,7 @@ class ChildLink:
             self.closed = True
         elif self.blob is None:
             self.filled += size
+            self.used = max(self.used, self.filled)
         else:
             self.blob_filled += size
 
@@ -351,6 +368,9 @@ class Zygote:
         # Every buffer that held a run's argument or output bytes, zeroed after the run.
         self.secrets: list[bytearray] = []
         self.inbox = bytearray(8 + MAX_HEADER_BYTES + 8)  # a result's header frame and more
+        self.link: ChildLink | None = None  # the running child's, reading into the inbox
+        self.programs: dict[str, object] = {}  # program text -> code object, oldest first
+        self.dying: set[int] = set()  # children killed but not yet reaped
 
     def serve(self) -> None:
         while True:
@@ -362,14 +382,21 @@ class Zygote:
             except EOFError:
                 self.kill_strays()  # the idle child; we exit, so no child sees the args
                 return
+            alive = True
             try:
-                header, blob = self.run(child, request_frame, args)
+                request = json.loads(request_frame)
+                if request.get("op") != "run":
+                    raise ValueError(f"unexpected request {request!r}")
+                header, blob, alive = self.run(child, request, request_frame, args)
                 write_all(1, frame(json.dumps(header).encode()), FRAME_LENGTH.pack(len(blob)),
                           blob)
             finally:
                 # After the result is sent, so the worker digests it while we clean up.
+                if alive:
+                    self.dismiss(child)
                 self.wipe_secrets()
                 self.clean_up()
+            self.remember(request.get("program"))
 
     def read_secret_frame(self, fd: int) -> bytearray:
         """A frame read into a buffer of its own, which is wiped after the run."""
@@ -381,9 +408,24 @@ class Zygote:
 
     def wipe_secrets(self) -> None:
         """Zeroes every buffer the run's argument and output bytes went through."""
-        wipe(self.inbox)
+        wipe(self.inbox, self.link.used if self.link else 0)
+        self.link = None
         while self.secrets:
             wipe(self.secrets.pop())
+
+    def remember(self, program: object) -> None:
+        """Compiles `program` for the children of later runs, unless it is already known."""
+        if not isinstance(program, str) or len(program) > COMPILED_PROGRAM_MAX_CHARS:
+            return
+        code = self.programs.pop(program, None)
+        if code is None:
+            try:
+                code = compile(program, "<sample>", "exec")
+            except BaseException:  # noqa: BLE001 - the child reports the program's errors
+                return
+        self.programs[program] = code  # now the newest
+        while len(self.programs) > COMPILED_PROGRAMS:
+            del self.programs[next(iter(self.programs))]
 
     def spawn_child(self) -> Child:
         os.mkdir(self.run_scratch, 0o700)
@@ -394,33 +436,39 @@ class Zygote:
             os.close(input_write)
             os.close(result_read)
             run_child(input_read, result_write, self.run_scratch, self.limits,
-                      self.pid_namespace)
+                      self.pid_namespace, self.programs)
         os.close(input_read)
         os.close(result_write)
         os.set_blocking(input_write, False)
         os.set_blocking(result_read, False)
         return Child(pid, input_write, result_read)
 
-    def run(self, child: Child, request_frame: bytes,
-            args: bytearray) -> tuple[dict, Buffer]:
-        header, blob = {"status": None}, b""
+    def run(self, child: Child, request: dict, request_frame: bytes,
+            args: bytearray) -> tuple[dict, Buffer, bool]:
+        """The run's result header and output, and whether the child is still to be stopped.
+
+        A child still alive (it sent its result, or ran out of time) is stopped once the
+        result went out; one that died is reaped first, for its wait status.
+        """
+        header, blob, peak_memory = {"status": None}, b"", None
         try:
-            request = json.loads(request_frame)
-            if request.get("op") != "run":
-                raise ValueError(f"unexpected request {request!r}")
             header, blob = self.supervise(child, request_frame, request, args)
         finally:
-            wait_status, peak_memory = self.stop_child(child)
+            if header["status"] is not None:
+                peak_memory = live_peak_memory(child.pid)
+            alive = peak_memory is not None
+            if not alive:
+                wait_status, peak_memory = self.stop_child(child)
         if header["status"] is None:
             header.update(self.death_verdict(wait_status))
         header["event"] = "result"
         header["peak_memory"] = peak_memory
-        return header, blob
+        return header, blob, alive
 
     def supervise(self, child: Child, request_frame: bytes, request: dict,
                   args: bytearray) -> tuple[dict, Buffer]:
         """Drives one run through setup, input and result; returns the header and output."""
-        link = ChildLink(child.result_fd, self.inbox, self.secrets)
+        link = self.link = ChildLink(child.result_fd, self.inbox, self.secrets)
         setup_deadline = time.monotonic() + request["setup_timeout"] + DEADLINE_MARGIN_SECONDS
         received = self.await_message(link, setup_deadline, child.input_fd,
                                       frame(request_frame))
@@ -508,15 +556,18 @@ class Zygote:
     @staticmethod
     def stop_child(child: Child) -> tuple[int, int]:
         """Kills and reaps the child: its wait status and its peak memory in bytes."""
-        os.close(child.result_fd)
-        os.close(child.input_fd)
-        for target in (-child.pid, child.pid):  # its process group, even if it left it
-            try:
-                os.kill(target, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        kill_child(child)
         _, wait_status, usage = os.wait4(child.pid, 0)
         return wait_status, usage.ru_maxrss * 1024
+
+    def dismiss(self, child: Child) -> None:
+        """Kills a child whose result is out. Under bubblewrap it is reaped later, while the
+        next one runs: once killed it can do nothing, and kill_strays sees all it started."""
+        if not self.pid_namespace:
+            self.stop_child(child)
+            return
+        kill_child(child)
+        self.dying.add(child.pid)
 
     def clean_up(self) -> None:
         """Removes everything a run left behind, before the next child is forked."""
@@ -527,22 +578,33 @@ class Zygote:
     def kill_strays(self) -> None:
         """Kills every process the child left behind, even ones that called setsid.
 
-        We are a child subreaper, so orphans become our children: when we have none left,
-        nothing the child started is alive anywhere.
+        Under bubblewrap the PID namespace is ours: every process in it but init, us and the
+        children already killed is a stray. Otherwise we are a child subreaper, so orphans
+        become our children: when we have none left, nothing the child started is alive.
         """
         while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
+            children_left = self.reap()
+            strays = [pid for pid in self.stray_pids() if pid not in self.dying]
+            if not strays and (self.pid_namespace or not children_left):
                 return
-            if pid:
-                continue
-            for stray in self.stray_pids():
+            for stray in strays:
                 try:
                     os.kill(stray, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             time.sleep(0.001)
+
+    def reap(self) -> bool:
+        """Reaps every child that has exited: whether any child is left."""
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.dying.clear()
+                return False
+            if not pid:
+                return True
+            self.dying.discard(pid)
 
     def stray_pids(self) -> list[int]:
         pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
@@ -577,6 +639,28 @@ class Zygote:
                 ids = [int(line.split()[1]) for line in table.readlines()[1:]]
             for ipc_id in ids:
                 remove(ipc_id)
+
+
+def kill_child(child: Child) -> None:
+    os.close(child.result_fd)
+    os.close(child.input_fd)
+    for target in (-child.pid, child.pid):  # its process group, even if it left it
+        try:
+            os.kill(target, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def live_peak_memory(pid: int) -> int | None:
+    """A live process's peak memory in bytes, from the kernel; None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None  # a zombie has no memory left to report
 
 
 def remove_tree(path: str) -> None:

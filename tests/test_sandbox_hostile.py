@@ -32,13 +32,33 @@ def run(box: Sandbox, program: str, *args: object, timeout: float = 5.0):
     return box.run(program, "f", pickle.dumps(args, protocol=5), timeout)
 
 
+# Lists the processes that can still run code: not a zombie, not exiting (PF_EXITING in
+# /proc/<pid>/stat) and no SIGKILL pending. The zygote reaps a killed child while the next
+# one runs, so the last run's child may still be on its way out.
+LIVE_PROCESSES = """import os
+def live(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+        with open(f'/proc/{pid}/status') as status:
+            pending = [int(line.split()[1], 16) for line in status
+                       if line.startswith(('SigPnd:', 'ShdPnd:'))]
+    except OSError:
+        return False
+    sigkill = 1 << 8
+    return fields[0] not in 'ZX' and not int(fields[6]) & 4 and not any(p & sigkill for p in pending)
+def f(x):
+    return x * 2, sorted(pid for pid in map(int, filter(str.isdigit, os.listdir('/proc')))
+                         if live(pid))
+"""
+
+
 def assert_unharmed(box: Sandbox) -> None:
-    """A plain run still works, and nothing of earlier runs is alive in the sandbox."""
-    result = run(box, "import os\ndef f(x):\n    return x * 2, sorted(os.listdir('/proc'))\n", 21)
+    """A plain run still works, and nothing of earlier runs can run code in the sandbox."""
+    result = run(box, LIVE_PROCESSES, 21)
     assert result.status == "ok", result
-    doubled, proc_entries = result.output
+    doubled, pids = result.output
     assert doubled == 42
-    pids = sorted(int(name) for name in proc_entries if name.isdigit())
     assert len(pids) == 3, pids  # bwrap's init, the zygote and this run's child
 
 
