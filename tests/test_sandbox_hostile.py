@@ -45,11 +45,12 @@ def live(pid):
                        if line.startswith(('SigPnd:', 'ShdPnd:'))]
     except OSError:
         return False
-    sigkill = 1 << 8
-    return fields[0] not in 'ZX' and not int(fields[6]) & 4 and not any(p & sigkill for p in pending)
+    exiting, sigkill = 4, 1 << 8
+    return (fields[0] not in 'ZX' and not int(fields[6]) & exiting
+            and not any(p & sigkill for p in pending))
 def f(x):
-    return x * 2, sorted(pid for pid in map(int, filter(str.isdigit, os.listdir('/proc')))
-                         if live(pid))
+    pids = [pid for pid in map(int, filter(str.isdigit, os.listdir('/proc'))) if live(pid)]
+    return x * 2, os.getpid(), (1, os.getppid()), sorted(pids)
 """
 
 
@@ -57,9 +58,12 @@ def assert_unharmed(box: Sandbox) -> None:
     """A plain run still works, and nothing of earlier runs can run code in the sandbox."""
     result = run(box, LIVE_PROCESSES, 21)
     assert result.status == "ok", result
-    doubled, pids = result.output
+    doubled, own, sandbox_processes, pids = result.output
     assert doubled == 42
-    assert len(pids) == 3, pids  # bwrap's init, the zygote and this run's child
+    # Besides bwrap's init and the zygote, only this run's child.
+    runs = [pid for pid in pids if pid not in sandbox_processes]
+    assert set(sandbox_processes) <= set(pids), (sandbox_processes, pids)
+    assert runs == [own], (own, runs)
 
 
 def test_a_loop_that_catches_every_exception_is_stopped(sandbox):
@@ -407,10 +411,30 @@ def test_a_segfault_is_killed(sandbox):
     assert_unharmed(sandbox)
 
 
-def test_killing_the_zygote_is_survived(sandbox):
-    result = run(sandbox, "import os\ndef f():\n    os.kill(os.getppid(), 9)\n")
-    assert result.status == "killed"
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_killing_the_zygote_is_charged_to_the_run(sandbox, signal_name):
+    program = f"import os, signal\ndef f():\n    os.kill(os.getppid(), signal.{signal_name})\n"
+    result = run(sandbox, program)
+    assert result.status == "killed", result
     assert_unharmed(sandbox)  # a new zygote serves the next run
+
+
+def test_signalling_every_process_it_sees_is_charged_to_the_run(sandbox):
+    program = (
+        "import os, signal\n"
+        "def f():\n"
+        "    for name in os.listdir('/proc'):\n"
+        "        if name.isdigit() and int(name) != os.getpid():\n"
+        "            for sig in (signal.SIGCONT, signal.SIGUSR1):\n"
+        "                try:\n"
+        "                    os.kill(int(name), sig)\n"
+        "                except OSError:\n"
+        "                    pass\n"
+        "    return 1\n"
+    )
+    result = run(sandbox, program)
+    assert result.status == "killed", result
+    assert_unharmed(sandbox)
 
 
 @pytest.mark.slow  # waits out the worker's watchdog margin
