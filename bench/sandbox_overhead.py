@@ -6,7 +6,9 @@
 For each isolation, after a warm-up, times N runs of a call that does nothing, then N runs
 whose pickled args are a 100 KB blob. Prints median, p10 and p90 of the worker's view (the
 whole `Sandbox.run` call) and the median of the zygote's `wall_seconds` (input handed to the
-child until its whole result arrived), in microseconds, and the load average around it.
+child until its whole result arrived), in microseconds, and the load average around it; then
+what the zygote process itself spent per run: minor page faults (after each fork, every page
+it writes first is copied) and CPU time (user + system, from /proc, 10 ms ticks).
 A gap keeps the worker busy for that long between runs, as the engine's checker and
 bookkeeping do; with gap 0, runs follow each other as fast as the worker can ask.
 """
@@ -61,6 +63,33 @@ def measure(box: Sandbox, program: str, args: bytes, runs: int,
     return totals, walls
 
 
+def zygote_pid(box: Sandbox) -> int:
+    """The zygote's host PID: the oldest python process at or under the sandbox's process."""
+    root = box._process.pid
+    parents = {}
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/stat") as stat:
+                parents[int(name)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+    def under_root(pid: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parents.get(pid, 0)
+        return False
+    pythons = [pid for pid in parents if under_root(pid)
+               and Path(f"/proc/{pid}/comm").read_text().startswith("python")]
+    return min(pythons)
+
+
+def faults_and_cpu(pid: int) -> tuple[int, float]:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[7]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
@@ -70,15 +99,22 @@ def main() -> None:
     gaps = [int(gap) for gap in options.gaps_us.split(",")]
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(f"{'isolation':<11} {'case':<11} {'gap':>5} {'median':>8} {'p10':>8} {'p90':>8} "
-          f"{'wall med':>9}   (µs per Sandbox.run; wall = zygote-measured)")
+          f"{'wall med':>9} {'zygote faults':>14} {'zygote CPU':>11}   (µs per Sandbox.run; "
+          "wall = zygote-measured)")
     for isolation in options.isolations.split(","):
         with Sandbox(isolation=isolation) as box:
+            zygote = zygote_pid(box)
             for (case, (program, args)), gap in itertools.product(CASES.items(), gaps):
+                faults_before, cpu_before = faults_and_cpu(zygote)
                 totals, walls = measure(box, program, args, options.runs, gap / 1e6)
+                faults_after, cpu_after = faults_and_cpu(zygote)
+                runs = options.runs + WARMUP_RUNS
                 micro = [seconds * 1e6 for seconds in totals]
                 print(f"{isolation:<11} {case:<11} {gap:5} {statistics.median(micro):8.0f} "
                       f"{percentile(micro, 0.1):8.0f} {percentile(micro, 0.9):8.0f} "
-                      f"{statistics.median(walls) * 1e6:9.0f}")
+                      f"{statistics.median(walls) * 1e6:9.0f} "
+                      f"{(faults_after - faults_before) / runs:14.0f} "
+                      f"{(cpu_after - cpu_before) / runs * 1e6:11.0f}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

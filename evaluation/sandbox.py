@@ -9,6 +9,7 @@ data only; nothing the child produced is ever executed here.
 Not thread-safe: use one Sandbox per thread.
 """
 
+import fcntl
 import io
 import itertools
 import json
@@ -36,6 +37,7 @@ ISOLATIONS = ("auto", "bubblewrap", "rlimits")
 STATUSES = ("ok", "error", "timeout", "memory", "killed")
 
 FRAME_LENGTH = struct.Struct(">Q")
+PIPE_BYTES = 1024**2
 MAX_HEADER_BYTES = 64 * 1024
 MAX_OUTPUT_BYTES = 64 * 1024**2  # the zygote refuses larger outputs before we see them
 ERROR_CHARS = 200
@@ -95,6 +97,14 @@ def decode_output(blob: bytes) -> object:
         raise
     except Exception as exc:
         raise UnsafeOutput(f"undecodable output ({type(exc).__name__})") from None
+
+
+def widen_pipe(fd: int) -> None:
+    """As the zygote does with its children's pipes (see PIPE_BYTES there)."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:  # above /proc/sys/fs/pipe-max-size, or the uid's pipe budget: keep it
+        pass
 
 
 def one_line(text: str) -> str:
@@ -257,6 +267,8 @@ class Sandbox:
         )
         self._input_fd = self._process.stdin.fileno()
         self._output_fd = self._process.stdout.fileno()
+        for fd in (self._input_fd, self._output_fd):
+            widen_pipe(fd)
         os.set_blocking(self._input_fd, False)
         self._inbox = bytearray()
         config = {"scratch_base": scratch_base, "pid_namespace": self.isolation == "bubblewrap",
