@@ -622,8 +622,10 @@ class Zygote:
         """
         while True:
             children_left = self.reap()
+            if not (children_left or self.pid_namespace):
+                return  # no /proc walk: outside a namespace it reads every process's stat
             strays = [pid for pid in self.stray_pids() if pid not in self.dying]
-            if not strays and (self.pid_namespace or not children_left):
+            if not strays and self.pid_namespace:
                 return
             for stray in strays:
                 try:
