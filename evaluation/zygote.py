@@ -16,14 +16,15 @@ header and a binary blob (often empty); a frame is an 8-byte big-endian length, 
 
 Between the zygote and the child of a run, on the child's input and result pipes:
 
-    zygote -> child   the run request's header frame            the child compiles, execs
+    zygote -> child   the run request's header frame            the child execs the program
     child -> zygote   {"event": "ready"}                         the module code ran
     zygote -> child   the argument frame                         the wall clock starts
     child -> zygote   {"event": "result", status, ...} + pickled output
 
 A program that fails before "ready" sends its "result" instead. The child of the next run is
-forked, and sets itself up, as soon as a run is cleaned up, before its request arrives, so
-neither fork nor setup is on the path from request to result. A child that sent its result
+forked, and sets itself up (limits, descriptors, then a made-up call, see WARM_UP_PROGRAM),
+as soon as a run is cleaned up, before its request arrives, so neither fork nor setup is on
+the path from request to result. A child that sent its result
 waits to be killed: its peak memory is read while it is alive, the result goes to the worker,
 and only then is the child killed and reaped, while the worker digests the result.
 
