@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evaluation.sandbox import Sandbox  # noqa: E402
+from tests.services import descendants  # noqa: E402
 
 TRIVIAL_PROGRAM = "def f(x):\n    return x\n"
 BLOB_PROGRAM = "def f(blob):\n    return len(blob)\n"
@@ -66,22 +67,8 @@ def measure(box: Sandbox, program: str, args: bytes, runs: int,
 def zygote_pid(box: Sandbox) -> int:
     """The zygote's host PID: the oldest python process at or under the sandbox's process."""
     root = box._process.pid
-    parents = {}
-    for name in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{name}/stat") as stat:
-                parents[int(name)] = int(stat.read().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            continue
-    def under_root(pid: int) -> bool:
-        while pid > 1:
-            if pid == root:
-                return True
-            pid = parents.get(pid, 0)
-        return False
-    pythons = [pid for pid in parents if under_root(pid)
-               and Path(f"/proc/{pid}/comm").read_text().startswith("python")]
-    return min(pythons)
+    return min(pid for pid in [root, *descendants(root)]
+               if Path(f"/proc/{pid}/comm").read_text().startswith("python"))
 
 
 def faults_and_cpu(pid: int) -> tuple[int, float]:

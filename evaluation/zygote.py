@@ -425,6 +425,7 @@ class Zygote:
                 request = json.loads(request_frame)
                 if request.get("op") != "run":
                     raise ValueError(f"unexpected request {request!r}")
+                alive = False  # should run() fail, it has stopped the child itself
                 header, blob, alive = self.run(child, request, request_frame, args)
                 write_all(1, frame(json.dumps(header).encode()), FRAME_LENGTH.pack(len(blob)),
                           blob)
