@@ -66,7 +66,7 @@ def measure(box: Sandbox, program: str, args: bytes, runs: int,
 
 def zygote_pid(box: Sandbox) -> int:
     """The zygote's host PID: the oldest python process at or under the sandbox's process."""
-    root = box._process.pid
+    root = box.processes[0].pid
     return min(pid for pid in [root, *descendants(root)]
                if Path(f"/proc/{pid}/comm").read_text().startswith("python"))
 

@@ -169,7 +169,11 @@ class ProblemRunner:
                 expected_input = test.input()
                 runs = []
                 for repetition in range(self.repetitions[level]):
-                    if weighted:  # interleave: the reference's repetition right before ours
+                    # Interleaved in ABBA order (reference, sample, sample, reference, ...):
+                    # each side goes first equally often, and, as the sandbox alternates
+                    # between its zygotes, runs equally often in each of them.
+                    reference_first = repetition % 2 == 0
+                    if weighted and reference_first:
                         self._ensure_reference_reps(level, number, repetition + 1)
                     deadline = (
                         KILL_MARGIN * self._timeout_estimate()
@@ -185,6 +189,8 @@ class ProblemRunner:
                         outcome.error = run.error or f"{failure} on level {level} test {number}"
                         return outcome
                     runs.append(run)
+                    if weighted and not reference_first:
+                        self._ensure_reference_reps(level, number, repetition + 1)
                 level_times.append(self._trusted_times(runs, level, number))
             outcome.times.append(level_times)
         return outcome

@@ -1,10 +1,11 @@
 """Runs untrusted programs safely and fast: the worker's side of the sandbox (stdlib only).
 
-A `Sandbox` keeps one warm zygote (evaluation/zygote.py) alive inside bubblewrap, or, as a
-weaker fallback, directly under rlimits. Each run is a fresh child forked from it: the
-program's module code runs first, only then does the input arrive, and the zygote, not the
-child, measures the wall time and enforces the deadline. What comes back is decoded as plain
-data only; nothing the child produced is ever executed here.
+A `Sandbox` keeps warm zygotes (evaluation/zygote.py) alive: two inside bubblewrap, which
+take turns, or, as a weaker fallback, one directly under rlimits. Each run is a fresh child
+forked from a zygote: the program's module code runs first, only then does the input
+arrive, and the zygote, not the child, measures the wall time and enforces the deadline.
+What comes back is decoded as plain data only; nothing the child produced is ever executed
+here.
 
 Not thread-safe: use one Sandbox per thread.
 """
@@ -173,100 +174,48 @@ def world_reachable(path: str) -> bool:
     return all(os.stat(parent).st_mode & 0o001 for parent in Path(path).parents)
 
 
-class Sandbox:
-    """Keeps one warm zygote process alive across runs; see the module docstring."""
+class ZygoteProcess:
+    """One warm zygote: its process, its pipes and the protocol spoken over them."""
 
-    def __init__(self, memory_bytes: int = 4 * 1024**3, isolation: str = "auto") -> None:
-        if isolation not in ISOLATIONS:
-            raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
+    def __init__(self, python: str, isolation: str, memory_bytes: int) -> None:
+        self.python = python
+        self.isolation = isolation
         self.memory_bytes = memory_bytes
-        self._sandbox_uid = None
+        self.sandbox_uid = None
         if os.geteuid() == 0:
-            self._sandbox_uid = SANDBOX_UID_BASE + os.getpid() * 64 + next(_sandbox_serial) % 64
-        self._process: subprocess.Popen | None = None
+            self.sandbox_uid = SANDBOX_UID_BASE + os.getpid() * 64 + next(_sandbox_serial) % 64
+        self.process: subprocess.Popen | None = None
         self._input_fd = self._output_fd = -1  # the zygote's stdin and stdout
         self._inbox = bytearray()  # what the zygote sent that no message was made of yet
         self._scratch_base: str | None = None
-        self._python = base_interpreter()
-        if isolation == "rlimits":
-            self.isolation = "rlimits"
-        else:
-            self.isolation = "bubblewrap"
-            problem = self._bubblewrap_problem()
-            if problem and isolation == "bubblewrap":
-                raise RuntimeError(f"bubblewrap sandbox unavailable: {problem}")
-            if problem:
-                logger.warning("bubblewrap sandbox unavailable (%s); falling back to rlimits "
-                               "only: untrusted code can read files and use the network",
-                               problem)
-                self.isolation = "rlimits"
-        if self._process is None:
-            self._start()
 
-    def __enter__(self) -> "Sandbox":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
-        """Runs `entry_point(*pickle.loads(args))` from `program` in a fresh child."""
-        if self._process is None:
-            self._start()
-        try:
-            return self._run(program, entry_point, args, timeout)
-        except SandboxLost as exc:
-            self._stop()  # the next run starts a new zygote
-            return RunResult("killed", error=one_line(f"SandboxLost: {exc}"))
-
-    def close(self) -> None:
-        self._stop()
-
-    # --------------------------------------------------------------------------- internals
-
-    def _bubblewrap_problem(self) -> str:
-        """Why bubblewrap cannot be used here, or "" once a trivial run passed inside it."""
-        if shutil.which("bwrap") is None:
-            return "bwrap is not installed"
-        try:
-            self._start()
-            probe = self._run("def probe(a):\n    return a + 1\n", "probe",
-                              pickle.dumps((1,), protocol=5), 5.0)
-        except (OSError, SandboxLost) as exc:
-            self._stop()
-            return f"self-test failed: {exc}"
-        if probe.status != "ok" or probe.output != 2:
-            self._stop()
-            return f"self-test failed: {probe.status} {probe.error}"
-        return ""
-
-    def _start(self) -> None:
+    def start(self) -> None:
         limits = {"RLIMIT_AS": self.memory_bytes, "RLIMIT_NPROC": CHILD_MAX_PROCESSES,
                   "RLIMIT_FSIZE": CHILD_MAX_FILE_BYTES, "RLIMIT_NOFILE": CHILD_MAX_OPEN_FILES,
                   "RLIMIT_CORE": 0}
-        uid = self._sandbox_uid
+        uid = self.sandbox_uid
         if self.isolation == "bubblewrap":
-            command = bubblewrap_command(self._python, uid)
+            command = bubblewrap_command(self.python, uid)
             scratch_base, cwd, user_options = SCRATCH_IN_SANDBOX, "/", {}
         else:
             self._scratch_base = tempfile.mkdtemp(prefix="effboard-sandbox-")
-            if uid is not None and world_reachable(self._python):
+            if uid is not None and world_reachable(self.python):
                 os.chown(self._scratch_base, uid, uid)
                 user_options = {"user": uid, "group": uid, "extra_groups": []}
             else:
                 if uid is not None:
                     logger.warning("rlimits sandbox runs as root: %s is not reachable by an "
                                    "unprivileged uid, so RLIMIT_NPROC does not apply",
-                                   self._python)
+                                   self.python)
                 user_options = {}
-            command = [self._python, "-I", "-S", "-B", str(ZYGOTE_SCRIPT)]
+            command = [self.python, "-I", "-S", "-B", str(ZYGOTE_SCRIPT)]
             scratch_base = cwd = self._scratch_base
-        self._process = subprocess.Popen(
+        self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
             env=dict(SANDBOX_ENV), close_fds=True, start_new_session=True, **user_options,
         )
-        self._input_fd = self._process.stdin.fileno()
-        self._output_fd = self._process.stdout.fileno()
+        self._input_fd = self.process.stdin.fileno()
+        self._output_fd = self.process.stdout.fileno()
         for fd in (self._input_fd, self._output_fd):
             widen_pipe(fd)
         os.set_blocking(self._input_fd, False)
@@ -279,8 +228,8 @@ class Sandbox:
         if hello.get("event") != "hello":
             raise SandboxLost(f"unexpected greeting {hello!r}")
 
-    def _stop(self) -> None:
-        process, self._process = self._process, None
+    def stop(self) -> None:
+        process, self.process = self.process, None
         if process is not None:
             process.stdin.close()  # a healthy zygote exits on end of input
             try:
@@ -298,7 +247,10 @@ class Sandbox:
             shutil.rmtree(self._scratch_base, ignore_errors=True)
             self._scratch_base = None
 
-    def _run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
+    def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
+        """One run in this zygote's next child; raises SandboxLost if the zygote failed."""
+        if self.process is None:
+            self.start()
         setup_timeout = max(timeout, SETUP_SECONDS_MIN)
         # The zygote holds the args until the program's module code has run.
         deadline = time.monotonic() + setup_timeout + timeout + WATCHDOG_MARGIN_SECONDS
@@ -384,3 +336,86 @@ class Sandbox:
         blob = bytes(inbox[blob_at + FRAME_LENGTH.size:end])
         del inbox[:end]
         return header, blob
+
+
+class Sandbox:
+    """Runs programs in fresh children of warm zygotes; see the module docstring.
+
+    Under bubblewrap it keeps two zygotes and alternates between them: while one run's call
+    is timed in one zygote's child, the other zygote cleans up after its last run and forks
+    and warms up the child for the next, on another CPU. Each zygote lives in its own PID
+    namespace (and, as root, under its own uid), so the code of one run can neither see nor
+    signal the child waiting for the next. Under the rlimits fallback nothing separates the
+    two, so there is one zygote and its cleanup and fork happen between runs.
+    """
+
+    def __init__(self, memory_bytes: int = 4 * 1024**3, isolation: str = "auto") -> None:
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
+        python = base_interpreter()
+        self.isolation = "rlimits"
+        zygotes = []
+        if isolation != "rlimits":
+            probe = ZygoteProcess(python, "bubblewrap", memory_bytes)
+            problem = bubblewrap_problem(probe)
+            if problem and isolation == "bubblewrap":
+                raise RuntimeError(f"bubblewrap sandbox unavailable: {problem}")
+            if problem:
+                logger.warning("bubblewrap sandbox unavailable (%s); falling back to rlimits "
+                               "only: untrusted code can read files and use the network",
+                               problem)
+            else:
+                self.isolation = "bubblewrap"
+                zygotes = [probe, ZygoteProcess(python, "bubblewrap", memory_bytes)]
+        if not zygotes:
+            zygotes = [ZygoteProcess(python, "rlimits", memory_bytes)]
+        self._zygotes = zygotes
+        self._turn = itertools.cycle(zygotes)
+        try:
+            for zygote in zygotes:
+                if zygote.process is None:
+                    zygote.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
+        """Runs `entry_point(*pickle.loads(args))` from `program` in a fresh child."""
+        zygote = next(self._turn)
+        try:
+            return zygote.run(program, entry_point, args, timeout)
+        except SandboxLost as exc:
+            zygote.stop()  # its next run starts a new zygote
+            return RunResult("killed", error=one_line(f"SandboxLost: {exc}"))
+
+    @property
+    def processes(self) -> list[subprocess.Popen]:
+        """The zygotes' processes (bwrap's, under bubblewrap) that are running."""
+        return [zygote.process for zygote in self._zygotes if zygote.process is not None]
+
+    def close(self) -> None:
+        for zygote in self._zygotes:
+            zygote.stop()
+
+
+def bubblewrap_problem(zygote: ZygoteProcess) -> str:
+    """Why bubblewrap cannot be used here, or "" once a trivial run passed inside `zygote`
+    (which is left running, or stopped if it failed)."""
+    if shutil.which("bwrap") is None:
+        return "bwrap is not installed"
+    try:
+        probe = zygote.run("def probe(a):\n    return a + 1\n", "probe",
+                           pickle.dumps((1,), protocol=5), 5.0)
+    except (OSError, SandboxLost) as exc:
+        zygote.stop()
+        return f"self-test failed: {exc}"
+    if probe.status != "ok" or probe.output != 2:
+        zygote.stop()
+        return f"self-test failed: {probe.status} {probe.error}"
+    return ""

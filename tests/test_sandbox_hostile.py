@@ -437,6 +437,38 @@ def test_signalling_every_process_it_sees_is_charged_to_the_run(sandbox):
     assert_unharmed(sandbox)
 
 
+# While a run's code runs in one zygote's child, the other zygote's child already waits for
+# the next run: it must be out of that code's sight and reach.
+STOP_EVERY_OTHER_PROCESS = LIVE_PROCESSES.split("def f(")[0] + """import signal
+def f():
+    seen = []
+    for name in os.listdir('/proc'):
+        if name.isdigit() and int(name) not in (1, os.getpid(), os.getppid()):
+            if live(int(name)):  # not the last run's child on its way out
+                seen.append(int(name))
+            try:
+                os.kill(int(name), signal.SIGSTOP)
+            except OSError:
+                pass
+    return os.readlink('/proc/self/ns/pid'), os.getuid(), seen
+"""
+WHO_AM_I = "import os\ndef f():\n    return os.readlink('/proc/self/ns/pid'), os.getuid()\n"
+
+
+def test_the_child_waiting_for_the_next_run_is_out_of_reach(sandbox):
+    stopper = run(sandbox, STOP_EVERY_OTHER_PROCESS)
+    assert stopper.status == "ok", stopper
+    namespace, uid, seen = stopper.output
+    assert seen == []  # nothing but bwrap's init, the zygote and itself
+    next_run = run(sandbox, WHO_AM_I, timeout=1.0)
+    assert next_run.status == "ok", next_run  # its child was neither stopped nor harmed
+    assert next_run.output[0] != namespace
+    if os.geteuid() == 0:  # as root each zygote also has a uid of its own
+        assert next_run.output[1] != uid
+    assert_unharmed(sandbox)
+    assert_unharmed(sandbox)  # both zygotes
+
+
 @pytest.mark.slow  # waits out the worker's watchdog margin
 def test_stopping_the_zygote_is_survived(sandbox):
     started = time.monotonic()
