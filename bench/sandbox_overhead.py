@@ -1,14 +1,15 @@
 """Per-run overhead of the timing sandbox: what one `Sandbox.run` of a trivial call costs.
 
-    .venv/bin/python bench/sandbox_overhead.py [--runs 500] [--isolations bubblewrap,rlimits]
-        [--gaps-us 0,1000]
+    .venv/bin/python bench/sandbox_overhead.py [--runs 500]
+        [--configs bubblewrap:2,bubblewrap:1,rlimits:1] [--gaps-us 0,1000]
 
-For each isolation, after a warm-up, times N runs of a call that does nothing, then N runs
-whose pickled args are a 100 KB blob. Prints median, p10 and p90 of the worker's view (the
-whole `Sandbox.run` call) and the median of the zygote's `wall_seconds` (input handed to the
-child until its whole result arrived), in microseconds, and the load average around it; then
-what the zygote process itself spent per run: minor page faults (after each fork, every page
-it writes first is copied) and CPU time (user + system, from /proc, 10 ms ticks).
+For each isolation and number of zygotes, after a warm-up, times N runs of a call that does
+nothing, then N runs whose pickled args are a 100 KB blob. Prints median, p10 and p90 of the
+worker's view (the whole `Sandbox.run` call) and the median of the zygote's `wall_seconds`
+(input handed to the child until its whole result arrived), in microseconds, and the load
+average around it; then what the zygote processes themselves spent per run, all zygotes
+together: minor page faults (after each fork, every page one writes first is copied) and CPU
+time (user + system, from /proc, 10 ms ticks).
 A gap keeps the worker busy for that long between runs, as the engine's checker and
 bookkeeping do; with gap 0, runs follow each other as fast as the worker can ask.
 """
@@ -64,41 +65,51 @@ def measure(box: Sandbox, program: str, args: bytes, runs: int,
     return totals, walls
 
 
-def zygote_pid(box: Sandbox) -> int:
-    """The zygote's host PID: the oldest python process at or under the sandbox's process."""
-    root = box.processes[0].pid
-    return min(pid for pid in [root, *descendants(root)]
-               if Path(f"/proc/{pid}/comm").read_text().startswith("python"))
+def zygote_pids(box: Sandbox) -> list[int]:
+    """The zygotes' host PIDs: the oldest python process at or under each zygote's process."""
+    return [
+        min(pid for pid in [process.pid, *descendants(process.pid)]
+            if Path(f"/proc/{pid}/comm").read_text().startswith("python"))
+        for process in box.processes
+    ]
 
 
-def faults_and_cpu(pid: int) -> tuple[int, float]:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[7]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def faults_and_cpu(pids: list[int]) -> tuple[int, float]:
+    """Minor faults and CPU seconds, summed over `pids`."""
+    faults, ticks = 0, 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        faults += int(fields[7])
+        ticks += int(fields[11]) + int(fields[12])
+    return faults, ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--isolations", default="bubblewrap,rlimits")
+    parser.add_argument("--configs", default="bubblewrap:2,bubblewrap:1,rlimits:1",
+                        help="isolation:zygotes pairs")
     parser.add_argument("--gaps-us", default="0,1000")
     options = parser.parse_args()
     gaps = [int(gap) for gap in options.gaps_us.split(",")]
     print(f"load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'isolation':<11} {'case':<11} {'gap':>5} {'median':>8} {'p10':>8} {'p90':>8} "
-          f"{'wall med':>9} {'zygote faults':>14} {'zygote CPU':>11}   (µs per Sandbox.run; "
-          "wall = zygote-measured)")
-    for isolation in options.isolations.split(","):
-        with Sandbox(isolation=isolation) as box:
-            zygote = zygote_pid(box)
+    print(f"{'isolation':<11} {'zygotes':>7} {'case':<11} {'gap':>5} {'median':>8} {'p10':>8} "
+          f"{'p90':>8} {'wall med':>9} {'zygote faults':>14} {'zygote CPU':>11}   "
+          "(µs per Sandbox.run; wall = zygote-measured)")
+    for config in options.configs.split(","):
+        isolation, zygotes = config.split(":")
+        with Sandbox(isolation=isolation, zygotes=int(zygotes)) as box:
+            pids = zygote_pids(box)
             for (case, (program, args)), gap in itertools.product(CASES.items(), gaps):
-                faults_before, cpu_before = faults_and_cpu(zygote)
+                faults_before, cpu_before = faults_and_cpu(pids)
                 totals, walls = measure(box, program, args, options.runs, gap / 1e6)
-                faults_after, cpu_after = faults_and_cpu(zygote)
+                faults_after, cpu_after = faults_and_cpu(pids)
                 runs = options.runs + WARMUP_RUNS
                 micro = [seconds * 1e6 for seconds in totals]
-                print(f"{isolation:<11} {case:<11} {gap:5} {statistics.median(micro):8.0f} "
-                      f"{percentile(micro, 0.1):8.0f} {percentile(micro, 0.9):8.0f} "
+                print(f"{isolation:<11} {zygotes:>7} {case:<11} {gap:5} "
+                      f"{statistics.median(micro):8.0f} {percentile(micro, 0.1):8.0f} "
+                      f"{percentile(micro, 0.9):8.0f} "
                       f"{statistics.median(walls) * 1e6:9.0f} "
                       f"{(faults_after - faults_before) / runs:14.0f} "
                       f"{(cpu_after - cpu_before) / runs * 1e6:11.0f}")

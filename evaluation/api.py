@@ -1,5 +1,6 @@
 """The evaluation app's door for the rest of the site: Django settings in, plain results out."""
 
+import contextlib
 import functools
 import platform
 import socket
@@ -26,7 +27,8 @@ def case_cache() -> CaseCache:
 
 def open_sandbox() -> Sandbox:
     """A sandbox to evaluate several problems in a row (close it when done)."""
-    return Sandbox(memory_bytes=eval_settings().memory_bytes, isolation=settings.SANDBOX_ISOLATION)
+    return Sandbox(memory_bytes=eval_settings().memory_bytes, isolation=settings.SANDBOX_ISOLATION,
+                   zygotes=settings.SANDBOX_ZYGOTES)
 
 
 def evaluate_problem(
@@ -38,10 +40,10 @@ def evaluate_problem(
 ) -> ProblemEvaluation:
     """Evaluates one problem's samples on this worker. Raises engine.EvaluationError when the
     problem itself is broken."""
-    return engine.evaluate_problem(
-        spec, codes, eval_settings(), case_cache(),
-        isolation=settings.SANDBOX_ISOLATION, progress=progress, sandbox=sandbox,
-    )
+    with contextlib.nullcontext(sandbox) if sandbox else open_sandbox() as sandbox:
+        return engine.evaluate_problem(
+            spec, codes, eval_settings(), case_cache(), progress=progress, sandbox=sandbox
+        )
 
 
 def validate_problem(spec: ProblemSpec) -> list[str]:

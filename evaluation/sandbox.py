@@ -341,20 +341,22 @@ class ZygoteProcess:
 class Sandbox:
     """Runs programs in fresh children of warm zygotes; see the module docstring.
 
-    Under bubblewrap it keeps two zygotes and alternates between them: while one run's call
-    is timed in one zygote's child, the other zygote cleans up after its last run and forks
-    and warms up the child for the next, on another CPU. Each zygote lives in its own PID
-    namespace (and, as root, under its own uid), so the code of one run can neither see nor
-    signal the child waiting for the next. Under the rlimits fallback nothing separates the
-    two, so there is one zygote and its cleanup and fork happen between runs.
+    Under bubblewrap it keeps `zygotes` of them (two by default) and they take turns: while
+    one run's call is timed in one zygote's child, the other zygote cleans up after its last
+    run and forks and warms up the child for the next, on another CPU. Each zygote lives in
+    its own PID namespace (and, as root, under its own uid), so the code of one run can
+    neither see nor signal the child waiting for the next. Under the rlimits fallback nothing
+    would separate them, so there is one zygote, which cleans up and forks between runs.
     """
 
-    def __init__(self, memory_bytes: int = 4 * 1024**3, isolation: str = "auto") -> None:
+    def __init__(self, memory_bytes: int = 4 * 1024**3, isolation: str = "auto",
+                 zygotes: int = 2) -> None:
         if isolation not in ISOLATIONS:
             raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
+        if zygotes < 1:
+            raise ValueError(f"a sandbox needs at least one zygote, not {zygotes}")
         python = base_interpreter()
         self.isolation = "rlimits"
-        zygotes = []
         if isolation != "rlimits":
             probe = ZygoteProcess(python, "bubblewrap", memory_bytes)
             problem = bubblewrap_problem(probe)
@@ -366,13 +368,13 @@ class Sandbox:
                                problem)
             else:
                 self.isolation = "bubblewrap"
-                zygotes = [probe, ZygoteProcess(python, "bubblewrap", memory_bytes)]
-        if not zygotes:
-            zygotes = [ZygoteProcess(python, "rlimits", memory_bytes)]
-        self._zygotes = zygotes
-        self._turn = itertools.cycle(zygotes)
+                self._zygotes = [probe] + [ZygoteProcess(python, "bubblewrap", memory_bytes)
+                                           for _ in range(zygotes - 1)]
+        if self.isolation == "rlimits":
+            self._zygotes = [ZygoteProcess(python, "rlimits", memory_bytes)]
+        self._turn = itertools.cycle(self._zygotes)
         try:
-            for zygote in zygotes:
+            for zygote in self._zygotes:
                 if zygote.process is None:
                     zygote.start()
         except BaseException:

@@ -159,6 +159,21 @@ def test_many_runs_reuse_the_same_zygotes(sandbox):
     assert len({result.output[2] for result in results}) > 2  # fresh children
 
 
+PARENT = "import os\ndef f():\n    return os.readlink('/proc/self/ns/pid'), os.getppid()\n"
+
+
+@pytest.mark.skipif(not HAS_BWRAP, reason="bwrap is not installed")
+def test_one_zygote_can_be_asked_for():
+    with Sandbox(isolation="bubblewrap", zygotes=1) as box:
+        assert len({run(box, PARENT).output for _ in range(6)}) == 1
+        assert len(box.processes) == 1
+
+
+def test_a_sandbox_without_zygotes_is_refused():
+    with pytest.raises(ValueError, match="at least one zygote"):
+        Sandbox(zygotes=0)
+
+
 def test_the_working_directory_is_an_empty_scratch_dir(sandbox):
     result = run(sandbox, "import os\ndef f():\n    return os.getcwd(), os.listdir('.')\n")
     assert result.status == "ok", result
