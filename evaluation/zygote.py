@@ -73,7 +73,16 @@ def warm_up(numbers, text):
     prefixes = [text[:i] for i in range(0, len(text), 3)]
     digits = bin(sum(int(c) for c in str(abs(-len(text)))))[2:]
     pairs = {(n, n % 7) for n in numbers if n % 2 == 0}
-    return sum(squares) / 3, counts, digits, len(prefixes), sorted(pairs)[:3], words[-1].upper()
+    big = 7 ** 120 + sum(squares)
+    decimal = str(big).translate({48: None, 50: None}).replace("1", "9")
+    parts = "-".join(reversed(text.title().split())).lower().count("o"), text.find("lazy")
+    flags = [c.isalpha() or c.isdigit() or c.isspace() for c in decimal + text[:40]]
+    merged = set(numbers[::2]) | set(numbers[1::3]), set(words) & set(text.upper().split())
+    folded = max(numbers), min(words), any(flags), all(flags), list(zip(words, enumerate(numbers)))
+    scaled = [round(n / 7, 2) for n in numbers[:50]], divmod(big, 10 ** 9), pow(3, big, 97)
+    stacked = sorted(numbers, reverse=True)[:5] + numbers[-3:], int(decimal[:30]) // 3
+    return (sum(squares) / 3, counts, digits, len(prefixes), sorted(pairs)[:3],
+            words[-1].upper(), parts, merged, folded, scaled, stacked)
 """
 WARM_UP_CODE = compile(WARM_UP_PROGRAM, "<warm-up>", "exec")
 WARM_UP_ARGS = pickle.dumps((list(range(150)), "the quick brown fox jumps over the lazy dog " * 8))
