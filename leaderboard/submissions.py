@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_rq.queues import DjangoRQ
 from rq import Callback, Retry, Worker
-from rq.exceptions import DuplicateJobError
+from rq.command import send_stop_job_command
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Dependency, Job, JobStatus
 
 from evaluation.formats import ParsedSamples, SampleFormatError, parse_samples
@@ -86,7 +87,8 @@ def reevaluate_submission(submission: Submission) -> Submission:
 def cancel_submission(submission: Submission) -> bool:
     """Stops a queued or running submission; False if it had already ended.
 
-    Jobs still queued are removed; one already running finishes and its result is dropped.
+    Jobs still queued are removed; one already running is stopped by its worker, which kills
+    the work horse and the sandbox with it.
     """
     cancelled = Submission.objects.filter(pk=submission.pk, status__in=ACTIVE).update(
         status=Submission.Status.CANCELLED, finished=timezone.now()
@@ -270,10 +272,22 @@ def _cancel_jobs_or_log(job_ids: list[str]) -> None:
         queue = _queue()
         for job_id in job_ids:
             job = queue.fetch_job(job_id)
-            if job is not None and _status(job) in _LIVE - {JobStatus.STARTED}:
+            status = None if job is None else _status(job)
+            if status == JobStatus.STARTED:
+                _stop_running_job(queue, job_id)
+            elif status in _LIVE:
                 job.cancel()
     except redis.RedisError as exc:
         logger.warning("Could not remove jobs from the queue (%s); they will do nothing", exc)
+
+
+def _stop_running_job(queue: DjangoRQ, job_id: str) -> None:
+    # Its worker kills the work horse (the sandbox dies with it) and marks the job stopped,
+    # which RQ never retries.
+    try:
+        send_stop_job_command(queue.connection, job_id)
+    except (InvalidJobOperation, NoSuchJobError):  # it ended in the meantime
+        pass
 
 
 def _eta_seconds(submission: Submission) -> float | None:

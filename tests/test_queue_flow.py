@@ -124,6 +124,24 @@ def test_cancel_stops_the_work_and_drops_the_running_result(queue_env, tmp_path)
     assert not cancel_submission(submission)  # already ended
 
 
+def test_cancel_stops_a_running_job_at_once(queue_env, tmp_path) -> None:
+    # Every reference run sleeps 1 s: this problem's job would take about 20 s.
+    problem = make_problem(0, reference_delay=1.0)
+    submission = submit({0: [solution(0)]})
+    queue = django_rq.get_queue("default")
+    job_id = problem_job_id(submission, problem.pk)
+
+    with running_workers(1, queue_env, tmp_path):
+        wait_for(lambda: _job_status(queue, job_id) == JobStatus.STARTED, 60, "the job to start",
+                 tmp_path)
+        assert cancel_submission(submission)
+        wait_for(lambda: _job_status(queue, job_id) == JobStatus.STOPPED, 10,
+                 "the running job to be stopped", tmp_path)
+
+    assert status_of(submission) == "cancelled"
+    assert not ProblemResult.objects.filter(submission=submission).exists()
+
+
 def test_reevaluate_runs_again_under_the_current_problem_set(queue_env, tmp_path) -> None:
     make_problem(0)
     make_problem(1)
