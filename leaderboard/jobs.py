@@ -8,18 +8,25 @@ database first and writes at most one ProblemResult per problem.
 import logging
 import os
 import socket
+import time
+from collections.abc import Callable
 
+import redis
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from rq import get_current_job
 from rq.job import Job
 
 from evaluation import api
 from leaderboard.models import ProblemResult, Submission
-from leaderboard.submissions import ACTIVE, fail_submission, read_samples
+from leaderboard.submissions import ACTIVE, PROGRESS_META_KEY, fail_submission, read_samples
 from problems.models import Problem
 
 logger = logging.getLogger(__name__)
+
+# The status page polls every 2 s: more frequent progress writes would go unseen.
+PROGRESS_INTERVAL_SECONDS = 1.0
 
 
 def evaluate_problem_job(submission_id: int, problem_id: int, run: int) -> None:
@@ -36,7 +43,7 @@ def evaluate_problem_job(submission_id: int, problem_id: int, run: int) -> None:
             pk=submission_id, run=run, status=Submission.Status.QUEUED
         ).update(status=Submission.Status.RUNNING, environment=api.environment())
     spec = problem.to_spec()
-    evaluation = api.evaluate_problem(spec, codes)
+    evaluation = api.evaluate_problem(spec, codes, progress=_progress_reporter())
     with transaction.atomic():
         # Locked so that a cancel or re-evaluation cannot slip in between check and write.
         if _current(submission_id, run, lock=True) is None:
@@ -94,6 +101,28 @@ def problem_job_failed(job: Job, connection, exc_type, exc_value, traceback) -> 
     if not message.startswith(f"{task_id}:"):  # the engine's own errors name the problem
         message = f"{task_id}: {exc_type.__name__}" + (f": {message}" if message else "")
     fail_submission(submission_id, run, message)
+
+
+def _progress_reporter() -> Callable[[int, int], None] | None:
+    """Stores how many of the problem's samples are done in the running job's meta, where
+    submission_progress() reads it; at most once a PROGRESS_INTERVAL_SECONDS."""
+    job = get_current_job()
+    if job is None:  # called outside a worker
+        return None
+    last_saved = time.monotonic()
+
+    def report(done: int, total: int) -> None:
+        nonlocal last_saved
+        if time.monotonic() - last_saved < PROGRESS_INTERVAL_SECONDS:
+            return
+        job.meta[PROGRESS_META_KEY] = [done, total]
+        try:
+            job.save_meta()
+        except redis.RedisError:  # progress is a courtesy: the evaluation goes on
+            return
+        last_saved = time.monotonic()
+
+    return report
 
 
 def _current(submission_id: int, run: int, lock: bool = False) -> Submission | None:

@@ -29,6 +29,8 @@ ACTIVE = (Submission.Status.QUEUED, Submission.Status.RUNNING)
 # A problem job is tried this many more times after it fails or its worker dies.
 RETRIES = 2
 # Jobs in these states will still run: enqueueing them again would duplicate work.
+# Where a running problem job keeps [samples done, samples] (see leaderboard.jobs).
+PROGRESS_META_KEY = "samples"
 _LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
@@ -162,15 +164,21 @@ def requeue_stalled() -> int:
 
 
 def submission_progress(submission: Submission) -> dict:
-    """Where a submission stands, for the status page, the API and `submission_status`."""
+    """Where a submission stands, for the status page, the API and `submission_status`.
+
+    `done` counts finished problems; `percent` also counts the share of the samples done in
+    problems being evaluated right now.
+    """
     submission.refresh_from_db()
     done, total = submission.problems_done, submission.problems_total
+    running = submission.status == Submission.Status.RUNNING
+    under_way = _share_under_way(submission) if running else 0.0
     return {
         "id": submission.pk,
         "status": submission.status,
         "done": done,
         "total": total,
-        "percent": round(100 * done / total, 1) if total else 0.0,
+        "percent": round(100 * min(total, done + under_way) / total, 1) if total else 0.0,
         "eta_seconds": _eta_seconds(submission),
         "metrics": submission.metrics,
         "failure_reason": submission.failure_reason,
@@ -191,7 +199,11 @@ def read_samples(submission: Submission) -> ParsedSamples:
 
 
 def problem_job_id(submission: Submission, problem_id: int) -> str:
-    return f"submission-{submission.pk}-run-{submission.run}-problem-{problem_id}"
+    return f"{_problem_job_prefix(submission)}{problem_id}"
+
+
+def _problem_job_prefix(submission: Submission) -> str:
+    return f"submission-{submission.pk}-run-{submission.run}-problem-"
 
 
 def aggregate_job_id(submission: Submission) -> str:
@@ -288,6 +300,25 @@ def _stop_running_job(queue: DjangoRQ, job_id: str) -> None:
         send_stop_job_command(queue.connection, job_id)
     except (InvalidJobOperation, NoSuchJobError):  # it ended in the meantime
         pass
+
+
+def _share_under_way(submission: Submission) -> float:
+    """The problems being evaluated now, each counted by the share of its samples done, as
+    their jobs report it (leaderboard.jobs); 0 when Redis cannot tell."""
+    prefix = _problem_job_prefix(submission)
+    try:
+        queue = _queue()
+        running = [job_id for job_id in queue.started_job_registry.get_job_ids()
+                   if job_id.startswith(prefix)]
+        jobs = Job.fetch_many(running, connection=queue.connection)
+    except redis.RedisError:
+        return 0.0
+    share = 0.0
+    for job in jobs:
+        done, total = (job.meta.get(PROGRESS_META_KEY) if job else None) or (0, 0)
+        if total:
+            share += min(done, total) / total
+    return share
 
 
 def _eta_seconds(submission: Submission) -> float | None:

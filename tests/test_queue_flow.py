@@ -17,6 +17,7 @@ from leaderboard.submissions import (
 from problems.models import Problem
 from tests.workers import (
     BROKEN_CHECKER,
+    PROMPT,
     enamel_json,
     make_problem,
     running_workers,
@@ -140,6 +141,22 @@ def test_cancel_stops_a_running_job_at_once(queue_env, tmp_path) -> None:
 
     assert status_of(submission) == "cancelled"
     assert not ProblemResult.objects.filter(submission=submission).exists()
+
+
+def test_progress_counts_the_samples_done_within_a_problem(queue_env, tmp_path) -> None:
+    make_problem(0, reference_delay=0.2)
+    # Each run of this sample sleeps 0.25 s: its 19 runs take about 5 s, three samples 15 s.
+    slow = PROMPT.format(i=0) + "    import time; time.sleep(0.25)\n    return x\n"
+    submission = submit({0: [slow, slow, slow]})
+
+    with running_workers(1, queue_env, tmp_path):
+        wait_for(lambda: submission_progress(submission)["percent"] > 0, 60,
+                 "progress within the problem", tmp_path)
+        progress = submission_progress(submission)
+        assert progress["done"] == 0  # the problem is not finished, yet a share of it is
+        assert progress["percent"] in (pytest.approx(100 / 3, abs=0.1),
+                                       pytest.approx(200 / 3, abs=0.1))
+        assert cancel_submission(submission)  # no need to wait for the rest
 
 
 def test_reevaluate_runs_again_under_the_current_problem_set(queue_env, tmp_path) -> None:

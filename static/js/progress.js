@@ -26,8 +26,7 @@
         return response.json();
       })
       .then(function (data) {
-        bar.max = Math.max(data.total, 1);
-        bar.value = data.done;
+        bar.value = data.percent;
         show("status", data.status);
         show("percent", Math.round(data.percent));
         show("done", data.done);
