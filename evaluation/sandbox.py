@@ -1,7 +1,7 @@
 """Runs untrusted programs safely and fast: the worker's side of the sandbox (stdlib only).
 
-A `Sandbox` keeps warm zygotes (evaluation/zygote.py) alive: two inside bubblewrap, which
-take turns, or, as a weaker fallback, one directly under rlimits. Each run is a fresh child
+A `Sandbox` keeps warm zygotes (evaluation/zygote.py) alive: one or more inside bubblewrap,
+which take turns, or, as a weaker fallback, one directly under rlimits. Each run is a fresh child
 forked from a zygote: the program's module code runs first, only then does the input
 arrive, and the zygote, not the child, measures the wall time and enforces the deadline.
 What comes back is decoded as plain data only; nothing the child produced is ever executed
@@ -341,7 +341,7 @@ class ZygoteProcess:
 class Sandbox:
     """Runs programs in fresh children of warm zygotes; see the module docstring.
 
-    Under bubblewrap it keeps `zygotes` of them (two by default) and they take turns: while
+    Under bubblewrap it keeps `zygotes` of them and, with two or more, they take turns: while
     one run's call is timed in one zygote's child, the other zygote cleans up after its last
     run and forks and warms up the child for the next, on another CPU. Each zygote lives in
     its own PID namespace (and, as root, under its own uid), so the code of one run can
@@ -350,7 +350,7 @@ class Sandbox:
     """
 
     def __init__(self, memory_bytes: int = 4 * 1024**3, isolation: str = "auto",
-                 zygotes: int = 2) -> None:
+                 zygotes: int = 1) -> None:
         if isolation not in ISOLATIONS:
             raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
         if zygotes < 1:

@@ -203,9 +203,10 @@ ENAMEL_DATA_DIR = Path(
 GENERATIONS_DIR = Path(os.environ.get("GENERATIONS_DIR", _shared / "generations"))
 # "auto" uses bubblewrap where it works and falls back to rlimits only (recorded on results).
 SANDBOX_ISOLATION = os.environ.get("SANDBOX_ISOLATION", "auto")
-# Warm parents per worker under bubblewrap: with 2, one prepares the next run on a second CPU
-# while the other's run is timed; 1 where a worker has a single CPU to itself.
-SANDBOX_ZYGOTES = int(os.environ.get("SANDBOX_ZYGOTES", "2"))
+# Warm parents per worker under bubblewrap. With 2, one prepares the next run on a second core
+# while the other's run is timed: faster, but only for a worker with two cores to itself, or
+# its preparations slow the timed calls of other workers (see BENCHMARKS.md).
+SANDBOX_ZYGOTES = int(os.environ.get("SANDBOX_ZYGOTES", "1"))
 # Generated tests and answers, per problem (see evaluation.cache).
 TEST_CACHE_DIR = Path(os.environ.get("TEST_CACHE_DIR", VAR_DIR / "tests"))
 

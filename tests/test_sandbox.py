@@ -13,11 +13,12 @@ from evaluation.sandbox import Sandbox, UnsafeOutput, decode_output
 HAS_BWRAP = shutil.which("bwrap") is not None
 
 
+# Under bubblewrap, two zygotes taking turns; the default of one is in test_sandbox_hostile.py.
 @pytest.fixture(scope="module", params=["bubblewrap", "rlimits"])
 def sandbox(request):
     if request.param == "bubblewrap" and not HAS_BWRAP:
         pytest.skip("bwrap is not installed")
-    with Sandbox(isolation=request.param) as box:
+    with Sandbox(isolation=request.param, zygotes=2) as box:
         assert box.isolation == request.param
         yield box
 
@@ -151,7 +152,7 @@ def test_many_runs_reuse_the_same_zygotes(sandbox):
     assert [result.status for result in results] == ["ok"] * 40
     assert [result.output[0] for result in results] == list(range(40))
     parents = [result.output[1] for result in results]
-    if sandbox.isolation == "bubblewrap":  # two warm parents, taking turns
+    if sandbox.isolation == "bubblewrap":  # two warm parents, taking turns (one under rlimits)
         assert len(set(parents)) == 2
         assert parents[0::2] == [parents[0]] * 20 and parents[1::2] == [parents[1]] * 20
     else:
@@ -163,8 +164,8 @@ PARENT = "import os\ndef f():\n    return os.readlink('/proc/self/ns/pid'), os.g
 
 
 @pytest.mark.skipif(not HAS_BWRAP, reason="bwrap is not installed")
-def test_one_zygote_can_be_asked_for():
-    with Sandbox(isolation="bubblewrap", zygotes=1) as box:
+def test_one_zygote_is_the_default():
+    with Sandbox(isolation="bubblewrap") as box:
         assert len({run(box, PARENT).output for _ in range(6)}) == 1
         assert len(box.processes) == 1
 
