@@ -86,6 +86,7 @@ def sort_columns(params: QueryDict, table: LeaderboardTable) -> list[SortColumn]
             direction = "asc" if key in ASCENDING_FIRST else "desc"
         query = params.copy()
         query["sort"], query["dir"] = key, direction
+        query.pop("page", None)  # a new order starts at its first page
         columns.append(
             SortColumn(
                 key,

@@ -12,7 +12,7 @@ and API make of it.
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -110,6 +110,11 @@ class LeaderboardTable:
     # Per row (aligned with rows) and per scored problem: eff@1 and pass@1.
     eff1: np.ndarray = field(repr=False)
     pass1: np.ndarray = field(repr=False)
+
+    def rows_between(self, start: int, stop: int) -> "LeaderboardTable":
+        """The same table with only rows[start:stop] (one page of it)."""
+        return replace(self, rows=self.rows[start:stop], eff1=self.eff1[start:stop],
+                       pass1=self.pass1[start:stop])
 
     @cached_property  # the template asks on every row: computed once, not 500 x 500 times
     def ks(self) -> tuple[int, ...]:

@@ -88,3 +88,27 @@ def test_model_names_are_escaped(client, board):
 def test_empty_leaderboard(client, db):
     html = client.get(reverse("leaderboard:index")).content.decode()
     assert "no submission has been published" in html
+
+
+def test_a_long_leaderboard_is_shown_a_page_at_a_time(client, db):
+    problem = make_problem(0, make_tag("math"))
+    for number in range(105):
+        submission = make_submission(make_model(f"Model {number:03}"))
+        add_result(submission, problem, [number / 105])
+    html = client.get(reverse("leaderboard:index"), {"sort": "model"}).content.decode()
+    names = names_in_table(html)
+    assert names == [f"Model {number:03}" for number in range(100)]
+    assert "Models 1–100 of 105" in html
+    assert 'href="?sort=model&amp;page=2" rel="next"' in html
+    figure = json.loads(html.split('id="tag-heatmap" type="application/json">', 1)[1].split("<")[0])
+    assert len(figure["data"][0]["y"]) == 100  # the chart follows the page
+    # The second page keeps the order; a sort link starts again at the first page.
+    html = client.get(reverse("leaderboard:index"), {"sort": "model", "page": 2}).content.decode()
+    assert names_in_table(html) == [f"Model {number:03}" for number in range(100, 105)]
+    assert 'href="?sort=model&amp;page=1" rel="prev"' in html
+    assert "page=" not in leaderboard_body(html).split("</thead>")[0]
+    # A page past the end, or not a number, shows the last or first page.
+    html = client.get(reverse("leaderboard:index"), {"sort": "model", "page": 9}).content.decode()
+    assert names_in_table(html)[0] == "Model 100"
+    html = client.get(reverse("leaderboard:index"), {"sort": "model", "page": "x"}).content.decode()
+    assert names_in_table(html)[0] == "Model 000"

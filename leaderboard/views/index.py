@@ -1,5 +1,6 @@
 import math
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 
 from leaderboard import charts, stats
@@ -9,17 +10,24 @@ from leaderboard.views.cached import cached_page
 
 # A win-rate heatmap stops being readable well before this many models.
 COMPARE_MAX_MODELS = 40
+# Rows per leaderboard page: 500 models on one page made a 680 KB page (BENCHMARKS.md §5).
+PAGE_ROWS = 100
 
 
 def index(request: HttpRequest) -> HttpResponse:
     def context() -> dict:
         form = LeaderboardFilterForm(request.GET)
         table = leaderboard_table(form.filters())
+        page = Paginator(table.rows, PAGE_ROWS).get_page(request.GET.get("page"))
+        shown = table.rows_between(page.start_index() - 1 if table.rows else 0, page.end_index())
         return {
             "form": form,
-            "table": table,
-            "columns": sort_columns(request.GET, table),
-            "heatmap": charts.tag_heatmap(table),
+            "table": shown,
+            "matching": len(table.rows),
+            "page": page,
+            "page_links": _page_links(request, page),
+            "columns": sort_columns(request.GET, shown),
+            "heatmap": charts.tag_heatmap(shown),
             "query": request.GET.urlencode(),
         }
 
@@ -47,6 +55,18 @@ def compare(request: HttpRequest) -> HttpResponse:
         }
 
     return cached_page(request, "Compare models", "leaderboard/_compare.html", context)
+
+
+def _page_links(request: HttpRequest, page) -> dict[str, str]:
+    """The query strings of the previous and next pages, keeping filters and order."""
+    links = {}
+    for name, has, number in (("previous", page.has_previous, page.number - 1),
+                              ("next", page.has_next, page.number + 1)):
+        if has():
+            query = request.GET.copy()
+            query["page"] = str(number)
+            links[name] = "?" + query.urlencode()
+    return links
 
 
 def _cell(rate: float, count: int) -> tuple[float | None, int]:
