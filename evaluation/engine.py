@@ -170,8 +170,8 @@ class ProblemRunner:
                 runs = []
                 for repetition in range(self.repetitions[level]):
                     # Interleaved in ABBA order (reference, sample, sample, reference, ...):
-                    # each side goes first equally often, and, as the sandbox alternates
-                    # between its zygotes, runs equally often in each of them.
+                    # each side goes first equally often, and, where the sandbox alternates
+                    # between two zygotes, runs equally often in each of them.
                     reference_first = repetition % 2 == 0
                     if weighted and reference_first:
                         self._ensure_reference_reps(level, number, repetition + 1)

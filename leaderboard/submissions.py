@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 ACTIVE = (Submission.Status.QUEUED, Submission.Status.RUNNING)
 # A problem job is tried this many more times after it fails or its worker dies.
 RETRIES = 2
-# Jobs in these states will still run: enqueueing them again would duplicate work.
 # Where a running problem job keeps [samples done, samples] (see leaderboard.jobs).
 PROGRESS_META_KEY = "samples"
+# Jobs in these states will still run: enqueueing them again would duplicate work.
 _LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 

@@ -19,7 +19,8 @@ def index(request: HttpRequest) -> HttpResponse:
         form = LeaderboardFilterForm(request.GET)
         table = leaderboard_table(form.filters())
         page = Paginator(table.rows, PAGE_ROWS).get_page(request.GET.get("page"))
-        shown = table.rows_between(page.start_index() - 1 if table.rows else 0, page.end_index())
+        start = (page.number - 1) * PAGE_ROWS
+        shown = table.rows_between(start, start + PAGE_ROWS)
         return {
             "form": form,
             "table": shown,
