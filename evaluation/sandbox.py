@@ -47,6 +47,9 @@ STARTUP_SECONDS = 30.0
 SETUP_SECONDS_MIN = 2.0
 # The zygote enforces every deadline; this watchdog only catches a zygote that hangs itself.
 WATCHDOG_MARGIN_SECONDS = 5.0
+# A zygote exits with this (zygote.py's RETIRED_EXIT_CODE) when a run changed what its
+# children inherit; the next run then goes to a fresh zygote.
+RETIRED_EXIT_CODE = 75
 
 CHILD_MAX_PROCESSES = 32  # counts threads too; enough for a thread pool, not a fork bomb
 CHILD_MAX_FILE_BYTES = 16 * 1024**2
@@ -228,7 +231,8 @@ class ZygoteProcess:
         if hello.get("event") != "hello":
             raise SandboxLost(f"unexpected greeting {hello!r}")
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """Stops the zygote; its exit status (negative: the signal that ended it)."""
         process, self.process = self.process, None
         if process is not None:
             process.stdin.close()  # a healthy zygote exits on end of input
@@ -246,6 +250,7 @@ class ZygoteProcess:
         if self._scratch_base is not None:
             shutil.rmtree(self._scratch_base, ignore_errors=True)
             self._scratch_base = None
+        return None if process is None else process.returncode
 
     def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
         """One run in this zygote's next child; raises SandboxLost if the zygote failed."""
@@ -393,8 +398,16 @@ class Sandbox:
         try:
             return zygote.run(program, entry_point, args, timeout)
         except SandboxLost as exc:
-            zygote.stop()  # its next run starts a new zygote
-            return RunResult("killed", error=one_line(f"SandboxLost: {exc}"))
+            lost = exc
+        # A zygote that retired did not take this run: it goes to a fresh one.
+        if zygote.stop() == RETIRED_EXIT_CODE:
+            logger.warning("a run changed the sandbox's scheduling or limits; zygote replaced")
+            try:
+                return zygote.run(program, entry_point, args, timeout)
+            except SandboxLost as exc:
+                lost = exc
+                zygote.stop()
+        return RunResult("killed", error=one_line(f"SandboxLost: {lost}"))
 
     @property
     def processes(self) -> list[subprocess.Popen]:

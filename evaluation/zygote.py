@@ -31,6 +31,11 @@ and only then is the child killed and reaped, while the worker digests the resul
 Programs are compiled here too (compiling runs none of their code) and kept, so that the
 children of later runs of the same program inherit the code object instead of compiling it.
 
+Children also inherit our priority, scheduling policy, CPU affinity and resource limits,
+which a run's code may change from outside (it has our uid). Before each fork we compare them
+with what they were at start; if they changed we exit with RETIRED_EXIT_CODE, and the worker
+gives the next run to a fresh zygote.
+
 Freed memory keeps its bytes, and every child inherits the zygote's: a sample run right after
 the reference on the same input could find that input, or the reference's answer, in it. So
 argument and output bytes only ever live here in bytearrays the zygote reads into and writes
@@ -101,6 +106,10 @@ DEADLINE_MARGIN_SECONDS = 0.05
 CHILD_INPUT_FD = 3
 CHILD_RESULT_FD = 4
 CHILD_STATUSES = ("ok", "error", "memory")
+# We exit with this when a run changed what our children inherit (see inherited_settings):
+# the worker then starts a fresh zygote for the next run.
+RETIRED_EXIT_CODE = 75
+RESOURCE_LIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
 ERROR_CHARS = 200
 
 PR_SET_PDEATHSIG = 1
@@ -225,6 +234,15 @@ def warm_up() -> None:
     exec(WARM_UP_CODE, scope)
     output = scope["warm_up"](*pickle.loads(WARM_UP_ARGS))
     message({"event": "result", "status": "ok", "call_seconds": 0.5}, pickle.dumps(output, 5))
+
+
+def inherited_settings() -> tuple:
+    """What every child inherits from us and a run could change from outside: a process of
+    the same uid may renice us, set our scheduling policy or CPU affinity, or lower our
+    resource limits (setpriority, sched_setscheduler, sched_setaffinity, prlimit)."""
+    return (os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0),
+            frozenset(os.sched_getaffinity(0)),
+            tuple(resource.getrlimit(limit) for limit in RESOURCE_LIMITS))
 
 
 def describe(exc: BaseException) -> str:
@@ -418,9 +436,14 @@ class Zygote:
         self.link: ChildLink | None = None  # the running child's, reading into the inbox
         self.programs: dict[str, object] = {}  # program text -> code object, oldest first
         self.dying: set[int] = set()  # children killed but not yet reaped
+        self.settings = inherited_settings()
 
-    def serve(self) -> None:
+    def serve(self) -> bool:
+        """Serves runs until the worker closes our input (True), or until a run changed the
+        settings our children inherit (False): later runs must not start from them."""
         while True:
+            if inherited_settings() != self.settings:
+                return False
             # Forked before the request is read, so the child's memory never held its input,
             # and after the last run's buffers were wiped, so it holds none of that run's.
             child = self.spawn_child()
@@ -428,7 +451,7 @@ class Zygote:
                 request_frame, args = read_frame(0), self.read_secret_frame(0)
             except EOFError:
                 self.kill_strays()  # the idle child; we exit, so no child sees the args
-                return
+                return True
             alive = True
             try:
                 request = json.loads(request_frame)
@@ -750,7 +773,14 @@ def main() -> None:
     warm_up()
     gc.freeze()  # keep the warm heap shared with children instead of copied on first GC
     write_all(1, message({"event": "hello", "pid": zygote.pid}))
-    zygote.serve()
+    try:
+        served = zygote.serve()
+    except BaseException:
+        if inherited_settings() == zygote.settings:
+            raise
+        served = False  # e.g. lowered limits broke our cleanup: the run's doing, not ours
+    if not served:
+        sys.exit(RETIRED_EXIT_CODE)
 
 
 if __name__ == "__main__":

@@ -437,6 +437,63 @@ def test_signalling_every_process_it_sees_is_charged_to_the_run(sandbox):
     assert_unharmed(sandbox)
 
 
+# Every child inherits its zygote's scheduling and limits, which a process of the same uid can
+# change from outside; a zygote whose settings changed is replaced before the next run.
+INHERITED = (
+    "import os, resource\n"
+    "def f():\n"
+    "    return (os.nice(0), os.sched_getscheduler(0), sorted(os.sched_getaffinity(0)),\n"
+    "            resource.getrlimit(resource.RLIMIT_NOFILE))\n"
+)
+CHANGES_TO_THE_ZYGOTE = {
+    "nice": "os.setpriority(os.PRIO_PROCESS, zygote, 19)",
+    "idle policy": "os.sched_setscheduler(zygote, os.SCHED_IDLE, os.sched_param(0))",
+    "one CPU": "os.sched_setaffinity(zygote, {min(os.sched_getaffinity(0))})",
+    "file limit": "resource.prlimit(zygote, resource.RLIMIT_NOFILE, (3, 3))",
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES_TO_THE_ZYGOTE))
+def test_changing_what_the_zygote_passes_on_does_not_reach_later_runs(sandbox, change):
+    if change == "one CPU" and len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("a single CPU: pinning to one changes nothing")
+    before = run(sandbox, INHERITED)
+    assert before.status == "ok", before
+    program = (
+        "import os, resource\n"
+        "def f():\n"
+        "    zygote = os.getppid()\n"
+        f"    {CHANGES_TO_THE_ZYGOTE[change]}\n"
+        "    return 1\n"
+    )
+    assert run(sandbox, program).status == "ok"
+    for _ in range(2):  # the next run of each zygote
+        after = run(sandbox, INHERITED)
+        assert after.status == "ok", after
+        assert after.output == before.output
+    assert_unharmed(sandbox)
+
+
+def test_a_process_left_to_renice_the_zygote_later_does_not_reach_later_runs(sandbox):
+    program = (
+        "import os, time\n"
+        "def f():\n"
+        "    zygote = os.getppid()\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        time.sleep(0.001)\n"
+        "        os.setpriority(os.PRIO_PROCESS, zygote, 19)\n"
+        "        os._exit(0)\n"
+        "    return 1\n"
+    )
+    assert run(sandbox, program).status == "ok"
+    for _ in range(2):
+        after = run(sandbox, INHERITED)
+        assert after.status == "ok", after
+        assert after.output[0] == 0
+    assert_unharmed(sandbox)
+
+
 # While a run's code runs in one zygote's child, the other zygote's child already waits for
 # the next run: it must be out of that code's sight and reach.
 STOP_EVERY_OTHER_PROCESS = LIVE_PROCESSES.split("def f(")[0] + """import signal
