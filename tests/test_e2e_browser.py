@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from leaderboard.models import Submission
@@ -43,6 +44,10 @@ def page(monkeypatch):
         finally:
             context.close()
             browser.close()
+            # Under Playwright's sync API (greenlets) the test's ORM calls run in a context of
+            # their own, where Django opens a connection that pytest-django's teardown does
+            # not close: on PostgreSQL it kept the test database busy when it was dropped.
+            connections.close_all()
 
 
 def test_upload_watch_publish_and_download(page, live_server, settings, redis_server, tmp_path):
