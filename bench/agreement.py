@@ -29,20 +29,24 @@ from common import (
 )
 
 
-def run_effboard(sample_file: Path, out: Path, env: dict, problems: str | None) -> float:
+def effboard_command(sample_file: Path, out: Path, problems: str | None) -> list[str]:
     command = [PYTHON, "manage.py", "evaluate", str(sample_file), "--name", sample_file.stem,
                "--output", str(out)]
-    if problems:
-        command += ["--problems", problems]
-    return timed(command, env)[0]
+    return command + ["--problems", problems] if problems else command
+
+
+def enam_command(sample_file: Path, out: Path, cache: Path, problems: str | None) -> list[str]:
+    command = [PYTHON, "bench/enam_eval.py", str(sample_file), "--csv", str(ENAMEL_CSV),
+               "--tests-cache", str(cache), "--output", str(out)]
+    return command + ["--problems", problems] if problems else command
+
+
+def run_effboard(sample_file: Path, out: Path, env: dict, problems: str | None) -> float:
+    return timed(effboard_command(sample_file, out, problems), env)[0]
 
 
 def run_enam(sample_file: Path, out: Path, cache: Path, problems: str | None) -> float:
-    command = [PYTHON, "bench/enam_eval.py", str(sample_file), "--csv", str(ENAMEL_CSV),
-               "--tests-cache", str(cache), "--output", str(out)]
-    if problems:
-        command += ["--problems", problems]
-    return timed(command, dict(os.environ))[0]
+    return timed(enam_command(sample_file, out, cache, problems), dict(os.environ))[0]
 
 
 def compare(ours: dict, theirs: dict) -> dict:

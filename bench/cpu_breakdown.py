@@ -27,10 +27,8 @@ import threading
 import time
 from pathlib import Path
 
-from agreement import run_enam
+from agreement import effboard_command, enam_command, run_enam
 from common import (
-    ENAMEL_CSV,
-    PYTHON,
     ROOT,
     SAMPLE_SETS,
     descendants,
@@ -107,11 +105,8 @@ def measured(command: list[str], env: dict[str, str]) -> dict:
 
 def effboard_run(sample_file: Path, out: Path, env: dict[str, str], problems: str | None,
                  zygotes: int) -> dict:
-    command = [PYTHON, "manage.py", "evaluate", str(sample_file), "--name", sample_file.stem,
-               "--output", str(out)]
-    if problems:
-        command += ["--problems", problems]
-    run = measured(command, {**env, "SANDBOX_ZYGOTES": str(zygotes)})
+    run = measured(effboard_command(sample_file, out, problems),
+                   {**env, "SANDBOX_ZYGOTES": str(zygotes)})
     tree, root = run.pop("tree"), run.pop("root")
     zygotes_found = [times for command, *times in tree.values()
                      if "zygote.py" in command and not command.startswith("bwrap")]
@@ -125,11 +120,7 @@ def effboard_run(sample_file: Path, out: Path, env: dict[str, str], problems: st
 
 
 def enam_run(sample_file: Path, out: Path, cache: Path, problems: str | None) -> dict:
-    command = [PYTHON, "bench/enam_eval.py", str(sample_file), "--csv", str(ENAMEL_CSV),
-               "--tests-cache", str(cache), "--output", str(out)]
-    if problems:
-        command += ["--problems", problems]
-    run = measured(command, dict(os.environ))
+    run = measured(enam_command(sample_file, out, cache, problems), dict(os.environ))
     tree = run.pop("tree")
     del run["root"]
     run["enam_cpu_seconds"] = sum(own + reaped for _, own, reaped in tree.values())
