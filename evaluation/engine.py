@@ -225,7 +225,6 @@ def evaluate_problem(
     settings: EvalSettings,
     cache: CaseCache,
     *,
-    isolation: str = "auto",
     progress: Progress | None = None,
     sandbox: Sandbox | None = None,
 ) -> results.ProblemEvaluation:
@@ -233,7 +232,7 @@ def evaluate_problem(
     problems saves starting one per problem), else in a sandbox of its own."""
     started = time.monotonic()
     with contextlib.nullcontext(sandbox) if sandbox else Sandbox(
-        memory_bytes=settings.memory_bytes, isolation=isolation
+        memory_bytes=settings.memory_bytes
     ) as sandbox:
         tests = cache.get(
             spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs)

@@ -1,6 +1,6 @@
 import math
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 
 from leaderboard import charts, stats
@@ -58,7 +58,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     return cached_page(request, "Compare models", "leaderboard/_compare.html", context)
 
 
-def _page_links(request: HttpRequest, page) -> dict[str, str]:
+def _page_links(request: HttpRequest, page: Page) -> dict[str, str]:
     """The query strings of the previous and next pages, keeping filters and order."""
     links = {}
     for name, has, number in (("previous", page.has_previous, page.number - 1),
