@@ -22,7 +22,7 @@ from evaluation.testgen import GenerationError
 REFERENCE_TIMEOUT_SECONDS = 60.0
 # The hard kill comes this much later than the timeout estimated so far (plus a grace), so that
 # noise never kills a sample ENAMEL would have let finish; ENAMEL's own limit, T + tolerance,
-# is applied to the recorded times afterwards.
+# is applied to each run's recorded time (see ProblemRunner._over_time_limit).
 KILL_MARGIN = 1.5
 KILL_GRACE_SECONDS = 0.05
 # What a run may spend outside the call (input decoding, output encoding, pipes, scheduling)
@@ -94,6 +94,7 @@ class ProblemRunner:
             reps=shape,
             overhead=[[[] for _ in level.tests] for level in tests.levels],
         )
+        self._timeout: float | None = None  # _timeout_estimate's, until a reference run
 
     def _run(self, program: str, args: bytes, timeout: float) -> RunResult:
         run = self.sandbox.run(program, self.spec.entry_point, args, timeout)
@@ -121,11 +122,16 @@ class ProblemRunner:
         return self.tests.levels[level].tests[test].reference_seconds
 
     def _timeout_estimate(self) -> float:
-        estimates = [
-            [self._reference_estimate(level, test) for test in range(len(tests.tests))]
-            for level, tests in enumerate(self.tests.levels)
-        ]
-        return timeout_seconds(estimates, list(self.spec.hardness), self.settings.timeout_factor)
+        """T from the reference's repetitions so far (cached test times where none yet)."""
+        if self._timeout is None:
+            estimates = [
+                [self._reference_estimate(level, test) for test in range(len(tests.tests))]
+                for level, tests in enumerate(self.tests.levels)
+            ]
+            self._timeout = timeout_seconds(
+                estimates, list(self.spec.hardness), self.settings.timeout_factor
+            )
+        return self._timeout
 
     def _allowance(self, level: int, test: int) -> float:
         overhead = self.reference.overhead[level][test]
@@ -158,6 +164,7 @@ class ProblemRunner:
         reps = self.reference.reps[level][test]
         while len(reps) < count:
             reps.append(self._run_reference(level, test))
+            self._timeout = None
 
     def run_sample(self, code: str) -> SampleRun:
         program = self.spec.sample_program(code)
@@ -183,7 +190,11 @@ class ProblemRunner:
                     )
                     run = self._run(program, test.args, deadline)
                     outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
-                    failure = self._failure(run, expected_input, test.answer)
+                    # Before the answer is checked: ENAMEL's alarm would have fired first.
+                    if run.status == "ok" and self._over_time_limit(run):
+                        failure = results.TIMEOUT
+                    else:
+                        failure = self._failure(run, expected_input, test.answer)
                     if failure is not None:
                         outcome.stop, outcome.stop_level = failure, level
                         outcome.error = run.error or f"{failure} on level {level} test {number}"
@@ -194,6 +205,26 @@ class ProblemRunner:
                 level_times.append(self._trusted_times(runs, level, number))
             outcome.times.append(level_times)
         return outcome
+
+    def _over_time_limit(self, run: RunResult) -> bool:
+        """Whether this one repetition took longer than ENAMEL's limit, T + tolerance.
+
+        ENAMEL's alarm stops a sample at such a repetition, and scoring censors its level
+        whatever the others show (its trusted time is at least this), so running on would
+        only waste time. Judged against the final T: the reference's repetitions are
+        completed first, so that a low early estimate of T never stops a sample.
+        """
+        seconds = min(run.call_seconds, run.wall_seconds)
+        if seconds <= self._timeout_estimate() + self.settings.tolerance_seconds:
+            return False
+        self._complete_reference()
+        return seconds > self._timeout_estimate() + self.settings.tolerance_seconds
+
+    def _complete_reference(self) -> None:
+        for level, tests in enumerate(self.tests.levels):
+            if self.spec.hardness[level]:
+                for test in range(len(tests.tests)):
+                    self._ensure_reference_reps(level, test, self.repetitions[level])
 
     def _failure(self, run: RunResult, expected_input: object, answer: object) -> str | None:
         """The status that ends the sample, or None when the run's answer is accepted."""
@@ -209,10 +240,8 @@ class ProblemRunner:
     def finish_reference(self, needed: bool) -> list[list[float]]:
         """The reference's estimates per test; when `needed` (some sample has times on a
         weighted level), first completes its repetitions on every weighted level."""
-        for level, tests in enumerate(self.tests.levels):
-            if needed and self.spec.hardness[level]:
-                for test in range(len(tests.tests)):
-                    self._ensure_reference_reps(level, test, self.repetitions[level])
+        if needed:
+            self._complete_reference()
         return [
             [self._reference_estimate(level, test) for test in range(len(tests.tests))]
             for level, tests in enumerate(self.tests.levels)

@@ -5,6 +5,7 @@ import pytest
 from evaluation import results
 from evaluation.cache import CaseCache
 from evaluation.engine import EvaluationError, evaluate_problem, validate_problem
+from evaluation.sandbox import RunResult, Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
 
 PROMPT = 'def sum_squares(xs: list) -> int:\n    """The sum of the squares of xs."""\n'
@@ -51,6 +52,28 @@ FORGER = PROMPT + (
     "    os.write(4, frame(json.dumps(header).encode()) + frame(pickle.dumps(total)))\n"
     "    os._exit(0)\n"
 )
+
+# As fast as the reference on the two smaller levels, eight times slower on the larger ones:
+# well past ENAMEL's limit T there (twice the reference's slowest test), yet well before the
+# sandbox's kill, so its runs complete.
+SLOW_WHEN_LARGE = PROMPT + (
+    "    rounds = 8 if len(xs) > 30000 else 1\n"
+    "    for _ in range(rounds):\n        total = sum(x * x for x in xs)\n"
+    "    return total\n"
+)
+
+
+class RecordingSandbox(Sandbox):
+    """A real sandbox that also keeps what each run ran and returned."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[tuple[str, RunResult]] = []
+
+    def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
+        result = super().run(program, entry_point, args, timeout)
+        self.runs.append((program, result))
+        return result
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +169,28 @@ def test_validate_reports_what_fails(tmp_path, field, value, expected):
     errors = validate_problem(broken, EvalSettings(), CaseCache(tmp_path))
     assert errors and expected in errors[0]
     assert all("\n" not in error for error in errors)
+
+
+# No tolerance, so that ENAMEL's limit is T itself, well below SLOW_WHEN_LARGE's larger levels. FAST
+# goes first: it completes the reference's repetitions, so T is final when SLOW_WHEN_LARGE runs.
+STRICT = EvalSettings(tolerance_seconds=0.0)
+
+
+def test_a_sample_stops_at_its_first_repetition_past_the_time_limit(cache):
+    with RecordingSandbox() as sandbox:
+        evaluation = evaluate_problem(SPEC, [FAST, SLOW_WHEN_LARGE], STRICT, cache, sandbox=sandbox)
+    sample = evaluation.samples[1]
+    assert sample.status == results.TIMEOUT and sample.correct and sample.failed_level >= 1
+    program = SPEC.sample_program(SLOW_WHEN_LARGE)
+    seconds = [min(run.call_seconds, run.wall_seconds)
+               for ran, run in sandbox.runs if ran == program and run.status == "ok"]
+    past_limit = [number for number, time in enumerate(seconds) if time > evaluation.timeout]
+    assert past_limit == [len(seconds) - 1]
+
+
+def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache):
+    # ENAMEL's alarm stops the call before its answer can be checked.
+    wrong_when_large = SLOW_WHEN_LARGE.replace("return total", "return total + (rounds > 1)")
+    evaluation = evaluate_problem(SPEC, [FAST, wrong_when_large], STRICT, cache)
+    sample = evaluation.samples[1]
+    assert sample.status == results.TIMEOUT and sample.correct and sample.failed_level == 2
