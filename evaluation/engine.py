@@ -55,6 +55,11 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
 
 
+def call_time(run: RunResult) -> float:
+    """The call's duration by its own clock, never more than the zygote's wall clock saw."""
+    return min(run.call_seconds, run.wall_seconds)
+
+
 def reference_answers(
     sandbox: Sandbox, spec: ProblemSpec, blobs: list[bytes]
 ) -> list[tuple[object, float]]:
@@ -66,7 +71,7 @@ def reference_answers(
                 f"{spec.task_id}: reference solution failed on a test ({number}): "
                 f"{run.status} {run.error}".strip()
             )
-        answers.append((run.output, min(run.call_seconds, run.wall_seconds)))
+        answers.append((run.output, call_time(run)))
     return answers
 
 
@@ -98,7 +103,7 @@ class ProblemRunner:
 
     def _run(self, program: str, args: bytes, timeout: float) -> RunResult:
         run = self.sandbox.run(program, self.spec.entry_point, args, timeout)
-        self.call_seconds += min(run.call_seconds, run.wall_seconds)
+        self.call_seconds += call_time(run)
         return run
 
     def _run_reference(self, level: int, test: int) -> float:
@@ -113,7 +118,7 @@ class ProblemRunner:
                 f"{run.status} {run.error}".strip()
             )
         self.reference.overhead[level][test].append(max(0.0, run.wall_seconds - run.call_seconds))
-        return min(run.call_seconds, run.wall_seconds)
+        return call_time(run)
 
     def _reference_estimate(self, level: int, test: int) -> float:
         reps = self.reference.reps[level][test]
@@ -124,14 +129,17 @@ class ProblemRunner:
     def _timeout_estimate(self) -> float:
         """T from the reference's repetitions so far (cached test times where none yet)."""
         if self._timeout is None:
-            estimates = [
-                [self._reference_estimate(level, test) for test in range(len(tests.tests))]
-                for level, tests in enumerate(self.tests.levels)
-            ]
             self._timeout = timeout_seconds(
-                estimates, list(self.spec.hardness), self.settings.timeout_factor
+                self._reference_estimates(), list(self.spec.hardness),
+                self.settings.timeout_factor,
             )
         return self._timeout
+
+    def _reference_estimates(self) -> list[list[float]]:
+        return [
+            [self._reference_estimate(level, test) for test in range(len(tests.tests))]
+            for level, tests in enumerate(self.tests.levels)
+        ]
 
     def _allowance(self, level: int, test: int) -> float:
         overhead = self.reference.overhead[level][test]
@@ -153,7 +161,7 @@ class ProblemRunner:
         On a level of weight 0 only ENAMEL's timeout matters, which the zygote's hard kill
         enforces: there a single noisy wall time must not fail an honest sample.
         """
-        calls = [min(run.call_seconds, run.wall_seconds) for run in runs]
+        calls = [call_time(run) for run in runs]
         if not self.spec.hardness[level]:
             return calls
         walls = [run.wall_seconds for run in runs]
@@ -214,7 +222,7 @@ class ProblemRunner:
         only waste time. Judged against the final T: the reference's repetitions are
         completed first, so that a low early estimate of T never stops a sample.
         """
-        seconds = min(run.call_seconds, run.wall_seconds)
+        seconds = call_time(run)
         if seconds <= self._timeout_estimate() + self.settings.tolerance_seconds:
             return False
         self._complete_reference()
@@ -242,10 +250,7 @@ class ProblemRunner:
         weighted level), first completes its repetitions on every weighted level."""
         if needed:
             self._complete_reference()
-        return [
-            [self._reference_estimate(level, test) for test in range(len(tests.tests))]
-            for level, tests in enumerate(self.tests.levels)
-        ]
+        return self._reference_estimates()
 
 
 def evaluate_problem(
