@@ -1,6 +1,6 @@
 """Where the CPU goes: Effboard's `manage.py evaluate` against enam's evaluator, by process.
 
-    .venv/bin/python bench/cpu_breakdown.py [--set humaneval-canonical] [--problems all]
+    .venv/bin/python bench/cpu_breakdown.py [--set humaneval-canonical] [--problems 0,3,7]
         [--rounds 2] [--zygotes 1,2] [--out bench/out]
 
 Both sides evaluate the same sample set with their tests cached (filled by an untimed warm-up
