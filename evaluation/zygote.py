@@ -56,7 +56,7 @@ import signal
 import struct
 import sys
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Imported before any fork, so children start with the modules samples commonly use.
 WARM_MODULES = (
@@ -111,6 +111,7 @@ CHILD_STATUSES = ("ok", "error", "memory")
 RETIRED_EXIT_CODE = 75
 RESOURCE_LIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
 ERROR_CHARS = 200
+STATUS_MAX_BYTES = 64 * 1024  # /proc/PID/status is a few KiB
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -414,8 +415,7 @@ class ChildLink:
         return True
 
 
-@dataclass
-class Child:
+class Child(NamedTuple):
     """A forked child waiting for its run, and our ends of its input and result pipes."""
 
     pid: int
@@ -728,13 +728,19 @@ def kill_child(child: Child) -> None:
 def live_peak_memory(pid: int) -> int | None:
     """A live process's peak memory in bytes, from the kernel; None once it has exited."""
     try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) * 1024
+        fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
     except OSError:
-        pass
-    return None  # a zombie has no memory left to report
+        return None
+    try:
+        status = os.read(fd, STATUS_MAX_BYTES)  # one read: on the path of every result
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    at = status.find(b"\nVmHWM:")
+    if at < 0:
+        return None  # a zombie has no memory left to report
+    return int(status[at + 7:status.index(b"kB", at)]) * 1024
 
 
 def remove_tree(path: str) -> None:
