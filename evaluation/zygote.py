@@ -23,8 +23,9 @@ Between the zygote and the child of a run, on the child's input and result pipes
 
 A program that fails before "ready" sends its "result" instead. The child of the next run is
 forked, and sets itself up (limits, descriptors, then a made-up call, see WARM_UP_PROGRAM),
-as soon as a run is cleaned up, before its request arrives, so neither fork nor setup is on
-the path from request to result. A child that sent its result
+as soon as every process of the last run is killed, before its request arrives, so neither
+fork nor setup is on the path from request to result; the last run's files and SysV objects
+are removed while it sets up, before its request is read. A child that sent its result
 waits to be killed: its peak memory is read while it is alive, the result goes to the worker,
 and only then is the child killed and reaped, while the worker digests the result.
 
@@ -427,6 +428,7 @@ class Zygote:
     def __init__(self, config: dict) -> None:
         self.scratch_base = config["scratch_base"]
         self.run_scratch = os.path.join(self.scratch_base, "run")
+        self.last_run_scratch = os.path.join(self.scratch_base, "last-run")
         self.pid_namespace = config["pid_namespace"]
         self.limits = config["limits"]
         self.pid = os.getpid()
@@ -441,12 +443,8 @@ class Zygote:
     def serve(self) -> bool:
         """Serves runs until the worker closes our input (True), or until a run changed the
         settings our children inherit (False): later runs must not start from them."""
+        child = self.spawn_child()
         while True:
-            if inherited_settings() != self.settings:
-                return False
-            # Forked before the request is read, so the child's memory never held its input,
-            # and after the last run's buffers were wiped, so it holds none of that run's.
-            child = self.spawn_child()
             try:
                 request_frame, args = read_frame(0), self.read_secret_frame(0)
             except EOFError:
@@ -466,8 +464,18 @@ class Zygote:
                 if alive:
                     self.dismiss(child)
                 self.wipe_secrets()
-                self.clean_up()
+                self.kill_strays()
             self.remember(request.get("program"))
+            if inherited_settings() != self.settings:
+                return False
+            # Forked before the next request is read, so the child's memory never held its
+            # input; after this run's buffers were wiped and its processes killed, so it
+            # holds none of its bytes and meets none of its processes.
+            child = self.spawn_child()
+            # The rest of this run's traces go while the new child sets itself up, and
+            # before its program runs: its request is read only after this.
+            self.wipe_scratch(keep=self.run_scratch)
+            self.wipe_ipc()
 
     def read_secret_frame(self, fd: int) -> bytearray:
         """A frame read into a buffer of its own, which is wiped after the run."""
@@ -499,7 +507,7 @@ class Zygote:
             del self.programs[next(iter(self.programs))]
 
     def spawn_child(self) -> Child:
-        os.mkdir(self.run_scratch, 0o700)
+        self.renew_run_scratch()
         input_read, input_write = os.pipe()
         result_read, result_write = os.pipe()
         pid = os.fork()
@@ -641,12 +649,6 @@ class Zygote:
         kill_child(child)
         self.dying.add(child.pid)
 
-    def clean_up(self) -> None:
-        """Removes everything a run left behind, before the next child is forked."""
-        self.kill_strays()
-        self.wipe_scratch()
-        self.wipe_ipc()
-
     def kill_strays(self) -> None:
         """Kills every process the child left behind, even ones that called setsid.
 
@@ -696,10 +698,22 @@ class Zygote:
                 strays.append(pid)
         return strays
 
-    def wipe_scratch(self) -> None:
-        """Empties the whole scratch area, so no file outlives its run."""
+    def renew_run_scratch(self) -> None:
+        """Gives the next child an empty working directory: the last run's is moved aside
+        (one rename; wipe_scratch removes it), or, should that fail, everything is wiped."""
+        try:
+            os.rename(self.run_scratch, self.last_run_scratch)
+        except FileNotFoundError:
+            pass  # the first run, or the last one removed its directory
+        except OSError:  # e.g. the run made "last-run" a file or a directory with files
+            self.wipe_scratch()
+        os.mkdir(self.run_scratch, 0o700)
+
+    def wipe_scratch(self, keep: str | None = None) -> None:
+        """Empties the whole scratch area but `keep`, so no file outlives its run."""
         for entry in os.scandir(self.scratch_base):
-            remove_tree(entry.path)
+            if entry.path != keep:
+                remove_tree(entry.path)
 
     def wipe_ipc(self) -> None:
         """Removes SysV shared memory, queues and semaphores: state a run could leave behind.

@@ -141,6 +141,52 @@ def test_files_do_not_outlive_their_run(sandbox):
     assert second.output == ([], False)
 
 
+# Beside their working directory too, under the name the zygote moves the last run's
+# directory to (making that move fail), or with the working directory itself moved away.
+SCRATCH_LITTERERS = {
+    "fills the name the last run's directory goes to": (
+        "import os\n"
+        "def f():\n"
+        "    parent = os.path.dirname(os.getcwd())\n"
+        "    os.makedirs(os.path.join(parent, 'last-run', 'inside'))\n"
+        "    open('answer.txt', 'w').write('42')\n"
+        "    return sorted(os.listdir(parent))\n"
+    ),
+    "moves its working directory away": (
+        "import os\n"
+        "def f():\n"
+        "    here = os.getcwd()\n"
+        "    parent = os.path.dirname(here)\n"
+        "    open('answer.txt', 'w').write('42')\n"
+        "    open(os.path.join(parent, 'note.txt'), 'w').write('42')\n"
+        "    os.rename(here, os.path.join(parent, 'moved'))\n"
+        "    return sorted(os.listdir(parent))\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("litterer", SCRATCH_LITTERERS, ids=list(SCRATCH_LITTERERS))
+def test_the_next_run_starts_in_an_empty_scratch_area(sandbox, litterer):
+    # Two litter runs, then two readers: with zygotes taking turns, each zygote serves one
+    # reader right after one litter run.
+    for _ in range(2):
+        littered = run(sandbox, SCRATCH_LITTERERS[litterer])
+        assert littered.status == "ok", littered
+        assert len(littered.output) > 1
+    reader = (
+        "import os\n"
+        "def f():\n"
+        "    here = os.getcwd()\n"
+        "    return os.listdir(here), os.listdir(os.path.dirname(here)), os.path.basename(here)\n"
+    )
+    for _ in range(2):
+        result = run(sandbox, reader)
+        assert result.status == "ok", result
+        entries, beside, name = result.output
+        assert entries == []
+        assert beside == [name]
+
+
 def test_many_runs_reuse_the_same_zygotes(sandbox):
     # A parent is told apart by its PID namespace too: each zygote under bubblewrap has its own.
     program = (
