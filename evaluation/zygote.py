@@ -118,6 +118,11 @@ PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
+# ioprio_get(IOPRIO_WHO_PROCESS, 0): our I/O priority, which children inherit. The call has
+# no wrapper in Python; its number depends on the architecture (unknown ones go unchecked).
+IOPRIO_GET_SYSCALL = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
+IOPRIO_WHO_PROCESS = 1
+
 IPC_RMID = 0
 SHM_INFO, MSG_INFO, SEM_INFO = 14, 12, 19
 SYSV_INFO_BYTES = 256  # larger than struct shm_info, msginfo and seminfo
@@ -240,11 +245,30 @@ def warm_up() -> None:
 
 def inherited_settings() -> tuple:
     """What every child inherits from us and a run could change from outside: a process of
-    the same uid may renice us, set our scheduling policy or CPU affinity, or lower our
-    resource limits (setpriority, sched_setscheduler, sched_setaffinity, prlimit)."""
+    the same uid may renice us, set our scheduling policy, CPU affinity or I/O priority,
+    lower our resource limits, or raise our OOM score (setpriority, sched_setscheduler,
+    sched_setaffinity, ioprio_set, prlimit, /proc/PID/oom_score_adj)."""
     return (os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0),
-            frozenset(os.sched_getaffinity(0)),
+            frozenset(os.sched_getaffinity(0)), io_priority(), oom_score_adj(),
             tuple(resource.getrlimit(limit) for limit in RESOURCE_LIMITS))
+
+
+def io_priority() -> int | None:
+    if IOPRIO_GET_SYSCALL is None:
+        return None
+    return libc.syscall(IOPRIO_GET_SYSCALL, IOPRIO_WHO_PROCESS, 0)
+
+
+def oom_score_adj() -> bytes | None:
+    """None when it cannot be read, e.g. under a file limit a run lowered: not as at start."""
+    try:
+        fd = os.open("/proc/self/oom_score_adj", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, 64)
+    finally:
+        os.close(fd)
 
 
 def describe(exc: BaseException) -> str:

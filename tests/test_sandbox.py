@@ -187,6 +187,30 @@ def test_the_next_run_starts_in_an_empty_scratch_area(sandbox, litterer):
         assert beside == [name]
 
 
+def test_raising_the_zygotes_oom_score_does_not_reach_later_runs(sandbox):
+    reader = "def f():\n    return open('/proc/self/oom_score_adj').read()\n"
+    before = run(sandbox, reader)
+    assert before.status == "ok", before
+    raiser = (
+        "import os\n"
+        "def f():\n"
+        "    try:\n"
+        "        with open(f'/proc/{os.getppid()}/oom_score_adj', 'w') as score:\n"
+        "            score.write('1000')\n"
+        "    except OSError:\n"
+        "        return False\n"
+        "    return True\n"
+    )
+    raised = run(sandbox, raiser)
+    assert raised.status == "ok", raised
+    if sandbox.isolation == "bubblewrap":
+        assert raised.output is False  # the zygote is not dumpable: its /proc files are root's
+    for _ in range(2):  # the next run of each zygote
+        after = run(sandbox, reader)
+        assert after.status == "ok", after
+        assert after.output == before.output
+
+
 def test_many_runs_reuse_the_same_zygotes(sandbox):
     # A parent is told apart by its PID namespace too: each zygote under bubblewrap has its own.
     program = (
