@@ -439,12 +439,13 @@ def test_signalling_every_process_it_sees_is_charged_to_the_run(sandbox):
 
 # Every child inherits its zygote's scheduling and limits, which a process of the same uid can
 # change from outside; a zygote whose settings changed is replaced before the next run.
-# ioprio_get and ioprio_set have no wrapper in Python: system calls by number (x86_64).
+# ioprio_get and ioprio_set have no wrapper in Python: system calls by number, x86_64's.
+X86_64 = os.uname().machine == "x86_64"
 INHERITED = (
     "import ctypes, os, resource\n"
     "def f():\n"
     "    return (os.nice(0), os.sched_getscheduler(0), sorted(os.sched_getaffinity(0)),\n"
-    "            ctypes.CDLL(None).syscall(252, 1, 0),\n"
+    f"            {'ctypes.CDLL(None).syscall(252, 1, 0)' if X86_64 else None},\n"
     "            resource.getrlimit(resource.RLIMIT_NOFILE))\n"
 )
 IDLE_IO_CLASS = 3 << 13
@@ -461,8 +462,8 @@ CHANGES_TO_THE_ZYGOTE = {
 def test_changing_what_the_zygote_passes_on_does_not_reach_later_runs(sandbox, change):
     if change == "one CPU" and len(os.sched_getaffinity(0)) < 2:
         pytest.skip("a single CPU: pinning to one changes nothing")
-    if change == "idle I/O" and os.uname().machine != "x86_64":
-        pytest.skip("ioprio system call numbers are x86_64's here")
+    if change == "idle I/O" and not X86_64:
+        pytest.skip("the ioprio system call numbers here are x86_64's")
     before = run(sandbox, INHERITED)
     assert before.status == "ok", before
     program = (
