@@ -112,7 +112,7 @@ CHILD_STATUSES = ("ok", "error", "memory")
 RETIRED_EXIT_CODE = 75
 RESOURCE_LIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
 ERROR_CHARS = 200
-STATUS_MAX_BYTES = 64 * 1024  # /proc/PID/status is a few KiB
+PROC_FILE_MAX_BYTES = 64 * 1024  # /proc/PID/status, the largest we read, is a few KiB
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -261,12 +261,19 @@ def io_priority() -> int | None:
 
 def oom_score_adj() -> bytes | None:
     """None when it cannot be read, e.g. under a file limit a run lowered: not as at start."""
+    return read_proc_file("/proc/self/oom_score_adj")
+
+
+def read_proc_file(path: str) -> bytes | None:
+    """A /proc file's content in one read (a few KiB at most); None if it cannot be read."""
     try:
-        fd = os.open("/proc/self/oom_score_adj", os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
     try:
-        return os.read(fd, 64)
+        return os.read(fd, PROC_FILE_MAX_BYTES)
+    except OSError:
+        return None
     finally:
         os.close(fd)
 
@@ -765,16 +772,7 @@ def kill_child(child: Child) -> None:
 
 def live_peak_memory(pid: int) -> int | None:
     """A live process's peak memory in bytes, from the kernel; None once it has exited."""
-    try:
-        fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        status = os.read(fd, STATUS_MAX_BYTES)  # one read: on the path of every result
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    status = read_proc_file(f"/proc/{pid}/status") or b""  # on the path of every result
     at = status.find(b"\nVmHWM:")
     if at < 0:
         return None  # a zombie has no memory left to report

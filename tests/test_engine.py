@@ -4,7 +4,7 @@ import pytest
 
 from evaluation import results
 from evaluation.cache import CaseCache
-from evaluation.engine import EvaluationError, evaluate_problem, validate_problem
+from evaluation.engine import EvaluationError, call_time, evaluate_problem, validate_problem
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
 
@@ -182,8 +182,7 @@ def test_a_sample_stops_at_its_first_repetition_past_the_time_limit(cache):
     sample = evaluation.samples[1]
     assert sample.status == results.TIMEOUT and sample.correct and sample.failed_level >= 1
     program = SPEC.sample_program(SLOW_WHEN_LARGE)
-    seconds = [min(run.call_seconds, run.wall_seconds)
-               for ran, run in sandbox.runs if ran == program and run.status == "ok"]
+    seconds = [call_time(run) for ran, run in sandbox.runs if ran == program and run.status == "ok"]
     past_limit = [number for number, time in enumerate(seconds) if time > evaluation.timeout]
     assert past_limit == [len(seconds) - 1]
 
