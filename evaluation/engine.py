@@ -3,6 +3,12 @@
 Plain Python, no Django (evaluation.api is the Django-aware door). The reference solution is
 timed here, in the same sandbox and interleaved repetition by repetition with the samples,
 so the efficiency ratio holds on a slow or noisy machine.
+
+A repetition of a level is one sandbox run: a fresh child runs the program's module code, then
+calls it on each of the level's tests in order. So nothing carries over from one repetition
+to the next, while the tests of one repetition share the process as they would in ENAMEL's.
+A test's first call in a child pays for everything the program sets up lazily, and a level's
+time is its slowest test's: work a sample defers to its first call is charged in full.
 """
 
 import contextlib
@@ -63,16 +69,17 @@ def call_time(run: RunResult) -> float:
 def reference_answers(
     sandbox: Sandbox, spec: ProblemSpec, blobs: list[bytes]
 ) -> list[tuple[object, float]]:
-    answers = []
-    for number, blob in enumerate(blobs):
-        run = sandbox.run(spec.reference_program, spec.entry_point, blob, REFERENCE_TIMEOUT_SECONDS)
+    runs = sandbox.run_calls(
+        spec.reference_program, spec.entry_point,
+        [(blob, REFERENCE_TIMEOUT_SECONDS) for blob in blobs],
+    )
+    for number, run in enumerate(runs):
         if run.status != "ok":
             raise EvaluationError(
                 f"{spec.task_id}: reference solution failed on a test ({number}): "
                 f"{run.status} {run.error}".strip()
             )
-        answers.append((run.output, call_time(run)))
-    return answers
+    return [(run.output, call_time(run)) for run in runs]
 
 
 @dataclass
@@ -101,24 +108,36 @@ class ProblemRunner:
         )
         self._timeout: float | None = None  # _timeout_estimate's, until a reference run
 
-    def _run(self, program: str, args: bytes, timeout: float) -> RunResult:
-        run = self.sandbox.run(program, self.spec.entry_point, args, timeout)
-        self.call_seconds += call_time(run)
-        return run
-
-    def _run_reference(self, level: int, test: int) -> float:
-        run = self._run(
-            self.spec.reference_program,
-            self.tests.levels[level].tests[test].args,
-            REFERENCE_TIMEOUT_SECONDS,
+    def _run_level(self, program: str, level: int, timeouts: list[float],
+                   stop_after: float | None = None) -> list[RunResult]:
+        """One repetition of `level`'s tests, from the first of `timeouts`' tests on (see
+        Sandbox.run_calls for where it stops)."""
+        tests = self.tests.levels[level].tests
+        first = len(tests) - len(timeouts)
+        runs = self.sandbox.run_calls(
+            program, self.spec.entry_point,
+            [(test.args, timeout) for test, timeout in zip(tests[first:], timeouts, strict=True)],
+            stop_after,
         )
-        if run.status != "ok":
-            raise EvaluationError(
-                f"{self.spec.task_id}: reference solution failed on level {level} test {test}: "
-                f"{run.status} {run.error}".strip()
+        self.call_seconds += sum(call_time(run) for run in runs)
+        return runs
+
+    def _run_reference(self, level: int) -> None:
+        """One more repetition of the reference on every test of `level`."""
+        tests = len(self.tests.levels[level].tests)
+        runs = self._run_level(
+            self.spec.reference_program, level, [REFERENCE_TIMEOUT_SECONDS] * tests
+        )
+        for test, run in enumerate(runs):
+            if run.status != "ok":
+                raise EvaluationError(
+                    f"{self.spec.task_id}: reference solution failed on level {level} test "
+                    f"{test}: {run.status} {run.error}".strip()
+                )
+            self.reference.overhead[level][test].append(
+                max(0.0, run.wall_seconds - run.call_seconds)
             )
-        self.reference.overhead[level][test].append(max(0.0, run.wall_seconds - run.call_seconds))
-        return call_time(run)
+            self.reference.reps[level][test].append(call_time(run))
 
     def _reference_estimate(self, level: int, test: int) -> float:
         reps = self.reference.reps[level][test]
@@ -168,51 +187,70 @@ class ProblemRunner:
         unexplained = hodges_lehmann(walls) - self._allowance(level, test) - hodges_lehmann(calls)
         return [call + max(0.0, unexplained) for call in calls]
 
-    def _ensure_reference_reps(self, level: int, test: int, count: int) -> None:
-        reps = self.reference.reps[level][test]
-        while len(reps) < count:
-            reps.append(self._run_reference(level, test))
+    def _ensure_reference_reps(self, level: int, count: int) -> None:
+        while len(self.reference.reps[level][0]) < count:
+            self._run_reference(level)
             self._timeout = None
+
+    def _deadline(self, level: int, test: int) -> float:
+        """When the sandbox kills a call: well past ENAMEL's limit as estimated so far."""
+        return (
+            KILL_MARGIN * self._timeout_estimate()
+            + self.settings.tolerance_seconds
+            + self._allowance(level, test)
+            + KILL_GRACE_SECONDS
+        )
 
     def run_sample(self, code: str) -> SampleRun:
         program = self.spec.sample_program(code)
         outcome = SampleRun()
         for level, tests in enumerate(self.tests.levels):
             weighted = bool(self.spec.hardness[level])
-            level_times = []
-            for number, test in enumerate(tests.tests):
-                expected_input = test.input()
-                runs = []
-                for repetition in range(self.repetitions[level]):
-                    # Interleaved in ABBA order (reference, sample, sample, reference, ...):
-                    # each side goes first equally often, and, where the sandbox alternates
-                    # between two zygotes, runs equally often in each of them.
-                    reference_first = repetition % 2 == 0
-                    if weighted and reference_first:
-                        self._ensure_reference_reps(level, number, repetition + 1)
-                    deadline = (
-                        KILL_MARGIN * self._timeout_estimate()
-                        + self.settings.tolerance_seconds
-                        + self._allowance(level, number)
-                        + KILL_GRACE_SECONDS
-                    )
-                    run = self._run(program, test.args, deadline)
-                    outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
-                    # Before the answer is checked: ENAMEL's alarm would have fired first.
-                    if run.status == "ok" and self._over_time_limit(run):
-                        failure = results.TIMEOUT
-                    else:
-                        failure = self._failure(run, expected_input, test.answer)
-                    if failure is not None:
-                        outcome.stop, outcome.stop_level = failure, level
-                        outcome.error = run.error or f"{failure} on level {level} test {number}"
-                        return outcome
-                    runs.append(run)
-                    if weighted and not reference_first:
-                        self._ensure_reference_reps(level, number, repetition + 1)
-                level_times.append(self._trusted_times(runs, level, number))
-            outcome.times.append(level_times)
+            inputs = [test.input() for test in tests.tests]
+            runs: list[list[RunResult]] = [[] for _ in tests.tests]
+            for repetition in range(self.repetitions[level]):
+                # Interleaved in ABBA order (reference, sample, sample, reference, ...): each
+                # side goes first equally often, and, where the sandbox alternates between two
+                # zygotes, runs equally often in each of them.
+                reference_first = repetition % 2 == 0
+                if weighted and reference_first:
+                    self._ensure_reference_reps(level, repetition + 1)
+                if not self._run_repetition(program, level, inputs, runs, outcome):
+                    return outcome
+                if weighted and not reference_first:
+                    self._ensure_reference_reps(level, repetition + 1)
+            outcome.times.append(
+                [self._trusted_times(reps, level, test) for test, reps in enumerate(runs)]
+            )
         return outcome
+
+    def _run_repetition(self, program: str, level: int, inputs: list[object],
+                        runs: list[list[RunResult]], outcome: SampleRun) -> bool:
+        """One repetition of the sample on `level`'s tests, each accepted run appended to
+        `runs[test]`; False once the sample is stopped, `outcome` saying why."""
+        tests = self.tests.levels[level].tests
+        done = 0
+        while done < len(tests):
+            # A call past ENAMEL's limit as estimated so far ends the child's calls; should the
+            # final limit let it pass, the tests left get a child of their own.
+            batch = self._run_level(
+                program, level, [self._deadline(level, test) for test in range(done, len(tests))],
+                stop_after=self._timeout_estimate() + self.settings.tolerance_seconds,
+            )
+            for number, run in enumerate(batch, start=done):
+                outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
+                # Before the answer is checked: ENAMEL's alarm would have fired first.
+                if run.status == "ok" and self._over_time_limit(run):
+                    failure = results.TIMEOUT
+                else:
+                    failure = self._failure(run, inputs[number], tests[number].answer)
+                if failure is not None:
+                    outcome.stop, outcome.stop_level = failure, level
+                    outcome.error = run.error or f"{failure} on level {level} test {number}"
+                    return False
+                runs[number].append(run)
+            done += len(batch)
+        return True
 
     def _over_time_limit(self, run: RunResult) -> bool:
         """Whether this one repetition took longer than ENAMEL's limit, T + tolerance.
@@ -229,10 +267,9 @@ class ProblemRunner:
         return seconds > self._timeout_estimate() + self.settings.tolerance_seconds
 
     def _complete_reference(self) -> None:
-        for level, tests in enumerate(self.tests.levels):
-            if self.spec.hardness[level]:
-                for test in range(len(tests.tests)):
-                    self._ensure_reference_reps(level, test, self.repetitions[level])
+        for level, weight in enumerate(self.spec.hardness):
+            if weight:
+                self._ensure_reference_reps(level, self.repetitions[level])
 
     def _failure(self, run: RunResult, expected_input: object, answer: object) -> str | None:
         """The status that ends the sample, or None when the run's answer is accepted."""

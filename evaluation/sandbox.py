@@ -2,8 +2,9 @@
 
 A `Sandbox` keeps warm zygotes (evaluation/zygote.py) alive: one or more inside bubblewrap,
 which take turns, or, as a weaker fallback, one directly under rlimits. Each run is a fresh child
-forked from a zygote: the program's module code runs first, only then does the input
-arrive, and the zygote, not the child, measures the wall time and enforces the deadline.
+forked from a zygote: the program's module code runs first, then its calls one at a time,
+each call's input arriving only once the previous call's result is back; the zygote, not the
+child, measures each call's wall time and enforces its deadline.
 What comes back is decoded as plain data only; nothing the child produced is ever executed
 here.
 
@@ -40,7 +41,8 @@ STATUSES = ("ok", "error", "timeout", "memory", "killed")
 FRAME_LENGTH = struct.Struct(">Q")
 PIPE_BYTES = 1024**2
 MAX_HEADER_BYTES = 64 * 1024
-MAX_OUTPUT_BYTES = 64 * 1024**2  # the zygote refuses larger outputs before we see them
+MAX_OUTPUT_BYTES = 64 * 1024**2  # per call: the zygote refuses larger outputs before we see them
+MAX_OUTPUT_FRAME_BYTES = FRAME_LENGTH.size + MAX_OUTPUT_BYTES
 ERROR_CHARS = 200
 STARTUP_SECONDS = 30.0
 # Module-level code is not timed, but it must end: it gets the run's timeout, at least this.
@@ -121,6 +123,21 @@ def frame(data: bytes) -> bytes:
 
 def message(header: dict, blob: bytes = b"") -> bytes:
     return frame(json.dumps(header).encode()) + frame(blob)
+
+
+def split_frames(blob: bytes) -> list[bytes]:
+    """The frames `blob` holds back to back; raises SandboxLost unless they fill it exactly."""
+    frames, at = [], 0
+    while at < len(blob):
+        if at + FRAME_LENGTH.size > len(blob):
+            raise SandboxLost("truncated output frame")
+        (size,) = FRAME_LENGTH.unpack_from(blob, at)
+        at += FRAME_LENGTH.size
+        if at + size > len(blob):
+            raise SandboxLost("truncated output frame")
+        frames.append(blob[at:at + size])
+        at += size
+    return frames
 
 
 def bubblewrap_command(python: str, sandbox_uid: int | None) -> list[str]:
@@ -252,34 +269,57 @@ class ZygoteProcess:
             self._scratch_base = None
         return None if process is None else process.returncode
 
-    def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
+    def run(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
+            stop_after: float | None) -> list[RunResult]:
         """One run in this zygote's next child; raises SandboxLost if the zygote failed."""
         if self.process is None:
             self.start()
-        setup_timeout = max(timeout, SETUP_SECONDS_MIN)
+        timeouts = [timeout for _, timeout in calls]
+        setup_timeout = max(max(timeouts), SETUP_SECONDS_MIN)
         # The zygote holds the args until the program's module code has run.
-        deadline = time.monotonic() + setup_timeout + timeout + WATCHDOG_MARGIN_SECONDS
+        deadline = (time.monotonic() + setup_timeout + sum(timeouts)
+                    + WATCHDOG_MARGIN_SECONDS * len(calls))
         self._send(message({"op": "run", "program": program, "entry_point": entry_point,
-                            "timeout": timeout, "setup_timeout": setup_timeout}, args), deadline)
-        header, blob = self._receive(deadline)
-        if header.get("event") != "result" or header.get("status") not in STATUSES:
+                            "timeouts": timeouts, "setup_timeout": setup_timeout,
+                            "stop_after": stop_after},
+                           b"".join(frame(args) for args, _ in calls)), deadline)
+        header, blob = self._receive(deadline, max_blob_bytes=len(calls) * MAX_OUTPUT_FRAME_BYTES)
+        return self._results(header, blob, len(calls))
+
+    @staticmethod
+    def _results(header: dict, blob: bytes, sent: int) -> list[RunResult]:
+        """A RunResult per call made: all "ok" but the last, which may have failed."""
+        calls = header.get("calls")
+        if header.get("event") != "result" or not isinstance(calls, list):
             raise SandboxLost("unexpected message from the zygote")
-        try:
-            result = RunResult(
-                status=header["status"],
-                call_seconds=float(header.get("call_seconds", 0.0)),
-                wall_seconds=float(header.get("wall_seconds", 0.0)),
-                peak_memory=int(header.get("peak_memory", 0)),
-                error=one_line(str(header.get("error", ""))),
-            )
-        except (TypeError, ValueError) as exc:
-            raise SandboxLost(f"malformed result: {exc}") from None
-        if result.status == "ok":
+        outputs = split_frames(blob)
+        if not 0 < len(calls) <= sent or len(outputs) != len(calls):
+            raise SandboxLost("a result that does not match its calls")
+        results = []
+        for call, output in zip(calls, outputs, strict=True):
+            if not isinstance(call, dict) or call.get("status") not in STATUSES:
+                raise SandboxLost("unexpected message from the zygote")
             try:
-                result.output = decode_output(blob)
-            except UnsafeOutput as exc:
-                result.status, result.error = "error", one_line(f"UnsafeOutput: {exc}")
-        return result
+                result = RunResult(
+                    status=call["status"],
+                    call_seconds=float(call.get("call_seconds", 0.0)),
+                    wall_seconds=float(call.get("wall_seconds", 0.0)),
+                    peak_memory=int(header.get("peak_memory") or 0),
+                    error=one_line(str(call.get("error", ""))),
+                )
+            except (TypeError, ValueError) as exc:
+                raise SandboxLost(f"malformed result: {exc}") from None
+            if result.status == "ok":
+                try:
+                    result.output = decode_output(output)
+                except UnsafeOutput as exc:
+                    result.status, result.error = "error", one_line(f"UnsafeOutput: {exc}")
+            results.append(result)
+            if result.status != "ok":
+                break
+        if len(results) < len(calls):
+            raise SandboxLost("calls went on after a failed one")
+        return results
 
     def _send(self, data: bytes, deadline: float) -> None:
         """Writes without blocking past the deadline, even to a zygote that was stopped."""
@@ -298,13 +338,14 @@ class ZygoteProcess:
             if remaining <= 0 or not poller.poll(remaining * 1000):
                 raise SandboxLost("the zygote stopped reading")
 
-    def _receive(self, deadline: float) -> tuple[dict, bytes]:
+    def _receive(self, deadline: float,
+                 max_blob_bytes: int = MAX_OUTPUT_BYTES) -> tuple[dict, bytes]:
         """The zygote's next message, read in as few system calls as it arrives in."""
         poller = select.poll()
         poller.register(self._output_fd, select.POLLIN)
         inbox = self._inbox
         while True:
-            received = self._take_message(inbox)
+            received = self._take_message(inbox, max_blob_bytes)
             if received is not None:
                 return received
             remaining = deadline - time.monotonic()
@@ -316,7 +357,7 @@ class ZygoteProcess:
             inbox += chunk
 
     @staticmethod
-    def _take_message(inbox: bytearray) -> tuple[dict, bytes] | None:
+    def _take_message(inbox: bytearray, max_blob_bytes: int) -> tuple[dict, bytes] | None:
         """Removes and returns the first complete message in `inbox`, if there is one."""
         if len(inbox) < FRAME_LENGTH.size:
             return None
@@ -327,7 +368,7 @@ class ZygoteProcess:
         if len(inbox) < blob_at + FRAME_LENGTH.size:
             return None
         (blob_size,) = FRAME_LENGTH.unpack_from(inbox, blob_at)
-        if blob_size > MAX_OUTPUT_BYTES:
+        if blob_size > max_blob_bytes:
             raise SandboxLost("oversized output")
         end = blob_at + FRAME_LENGTH.size + blob_size
         if len(inbox) < end:
@@ -394,20 +435,34 @@ class Sandbox:
 
     def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
         """Runs `entry_point(*pickle.loads(args))` from `program` in a fresh child."""
+        return self.run_calls(program, entry_point, [(args, timeout)])[0]
+
+    def run_calls(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
+                  stop_after: float | None = None) -> list[RunResult]:
+        """Runs `program` once in a fresh child, then `entry_point(*pickle.loads(args))` for
+        each `(args, timeout)` of `calls` in turn, in that same child.
+
+        One result per call made: the calls stop after the first that is not "ok", and after
+        the first whose time (by the child's clock, capped by the zygote's) exceeds
+        `stop_after`. The program's module state is shared by the calls; nothing outlives
+        the run.
+        """
+        if not calls:
+            raise ValueError("a run needs at least one call")
         zygote = next(self._turn)
         try:
-            return zygote.run(program, entry_point, args, timeout)
+            return zygote.run(program, entry_point, calls, stop_after)
         except SandboxLost as exc:
             lost = exc
         # A zygote that retired did not take this run: it goes to a fresh one.
         if zygote.stop() == RETIRED_EXIT_CODE:
             logger.warning("a run changed the sandbox's scheduling or limits; zygote replaced")
             try:
-                return zygote.run(program, entry_point, args, timeout)
+                return zygote.run(program, entry_point, calls, stop_after)
             except SandboxLost as exc:
                 lost = exc
                 zygote.stop()
-        return RunResult("killed", error=one_line(f"SandboxLost: {lost}"))
+        return [RunResult("killed", error=one_line(f"SandboxLost: {lost}"))]
 
     @property
     def processes(self) -> list[subprocess.Popen]:
@@ -425,8 +480,8 @@ def bubblewrap_problem(zygote: ZygoteProcess) -> str:
     if shutil.which("bwrap") is None:
         return "bwrap is not installed"
     try:
-        probe = zygote.run("def probe(a):\n    return a + 1\n", "probe",
-                           pickle.dumps((1,), protocol=5), 5.0)
+        [probe] = zygote.run("def probe(a):\n    return a + 1\n", "probe",
+                             [(pickle.dumps((1,), protocol=5), 5.0)], None)
     except (OSError, SandboxLost) as exc:
         zygote.stop()
         return f"self-test failed: {exc}"

@@ -10,18 +10,26 @@ header and a binary blob (often empty); a frame is an 8-byte big-endian length, 
 
     worker -> zygote  {"op": "config", ...}                  once, first
     zygote -> worker  {"event": "hello"}
-    worker -> zygote  {"op": "run", program, entry_point, timeout, setup_timeout}
-                      + pickled argument tuple (held here until the child is "ready")
-    zygote -> worker  {"event": "result", status, ...} + pickled output (never unpickled here)
+    worker -> zygote  {"op": "run", program, entry_point, timeouts, setup_timeout, stop_after}
+                      + one frame per call, each a pickled argument tuple (held here until
+                      the child is "ready")
+    zygote -> worker  {"event": "result", calls: [{status, ...}, ...], peak_memory}
+                      + one frame per call made, each a pickled output (never unpickled here)
 
 Between the zygote and the child of a run, on the child's input and result pipes:
 
     zygote -> child   the run request's header frame            the child execs the program
     child -> zygote   {"event": "ready"}                         the module code ran
-    zygote -> child   the argument frame                         the wall clock starts
+    then, for each call in turn:
+    zygote -> child   the call's argument frame                  the wall clock starts
     child -> zygote   {"event": "result", status, ...} + pickled output
 
-A program that fails before "ready" sends its "result" instead. The child of the next run is
+A run's calls are one repetition of a level's tests: they share the child, and so its module
+state, but each call's input is sent only once the previous call's result is in, and the next
+repetition gets a fresh child. The calls stop at the first that fails, runs out of time, or
+takes longer than `stop_after` (seconds by the child's clock, capped by ours), the worker then
+judges whether the rest are worth a child of their own. A program that fails before "ready"
+sends its "result" instead. The child of the next run is
 forked, and sets itself up (limits, descriptors, then a made-up call, see WARM_UP_PROGRAM),
 as soon as every process of the last run is killed, before its request arrives, so neither
 fork nor setup is on the path from request to result; the last run's files and SysV objects
@@ -337,27 +345,38 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
         if not callable(function):
             raise NameError(f"entry point {request['entry_point']!r} is not a defined function")
         write_all(CHILD_RESULT_FD, message({"event": "ready"}))
-        args = loads(read_frame(CHILD_INPUT_FD))
-        start = clock()
-        output = function(*args)
-        call_seconds = clock() - start
     except MemoryError as exc:
         send_result({"status": "memory", "error": describe(exc)})
         return
     except BaseException as exc:
         send_result({"status": "error", "error": describe(exc)})
         return
-    try:
-        blob = dumps(output, protocol=5)
-    except MemoryError as exc:
-        send_result({"status": "memory", "error": describe(exc)})
-        return
-    except BaseException as exc:
-        # Only plain data pickles by value; anything else names a class the worker refuses.
-        send_result({"status": "error", "error": "UnsafeOutput: cannot pickle the output ("
-                     + describe(exc) + ")"})
-        return
-    send_result({"status": "ok", "call_seconds": call_seconds}, blob)
+    # One call per argument frame, in order, until a call fails or the zygote kills us.
+    while True:
+        try:
+            args = loads(read_frame(CHILD_INPUT_FD))
+            start = clock()
+            output = function(*args)
+            call_seconds = clock() - start
+        except MemoryError as exc:
+            send_result({"status": "memory", "error": describe(exc)})
+            return
+        except BaseException as exc:
+            send_result({"status": "error", "error": describe(exc)})
+            return
+        try:
+            blob = dumps(output, protocol=5)
+        except MemoryError as exc:
+            send_result({"status": "memory", "error": describe(exc)})
+            return
+        except BaseException as exc:
+            # Only plain data pickles by value; anything else names a class the worker refuses.
+            send_result({"status": "error", "error": "UnsafeOutput: cannot pickle the output ("
+                         + describe(exc) + ")"})
+            return
+        del output  # not kept alive into the next call
+        send_result({"status": "ok", "call_seconds": call_seconds}, blob)
+        del blob
 
 
 def send_result(header: dict, blob: bytes = b"") -> None:
@@ -487,9 +506,10 @@ class Zygote:
                 if request.get("op") != "run":
                     raise ValueError(f"unexpected request {request!r}")
                 alive = False  # should run() fail, it has stopped the child itself
-                header, blob, alive = self.run(child, request, request_frame, args)
-                write_all(1, frame(json.dumps(header).encode()), FRAME_LENGTH.pack(len(blob)),
-                          blob)
+                header, blobs, alive = self.run(child, request, request_frame, args)
+                outputs = [part for blob in blobs for part in (FRAME_LENGTH.pack(len(blob)), blob)]
+                write_all(1, frame(json.dumps(header).encode()),
+                          FRAME_LENGTH.pack(sum(len(part) for part in outputs)), *outputs)
             finally:
                 # After the result is sent, so the worker digests it while we clean up.
                 if alive:
@@ -555,45 +575,63 @@ class Zygote:
         return Child(pid, input_write, result_read)
 
     def run(self, child: Child, request: dict, request_frame: bytes,
-            args: bytearray) -> tuple[dict, Buffer, bool]:
-        """The run's result header and output, and whether the child is still to be stopped.
+            args: bytearray) -> tuple[dict, list[Buffer], bool]:
+        """The run's result header and outputs, and whether the child is still to be stopped.
 
-        A child still alive (it sent its result, or ran out of time) is stopped once the
+        A child still alive (it sent its last result, or ran out of time) is stopped once the
         result went out; one that died is reaped first, for its wait status.
         """
-        header, blob, peak_memory = {"status": None}, b"", None
+        calls, blobs, peak_memory = [{"status": None}], [b""], None
         try:
-            header, blob = self.supervise(child, request_frame, request, args)
+            calls, blobs = self.supervise(child, request_frame, request, args)
         finally:
-            if header["status"] is not None:
+            if calls[-1]["status"] is not None:
                 peak_memory = live_peak_memory(child.pid)
             alive = peak_memory is not None
             if not alive:
                 wait_status, peak_memory = self.stop_child(child)
-        if header["status"] is None:
-            header.update(self.death_verdict(wait_status))
-        header["event"] = "result"
-        header["peak_memory"] = peak_memory
-        return header, blob, alive
+        if calls[-1]["status"] is None:
+            calls[-1].update(self.death_verdict(wait_status))
+        return {"event": "result", "calls": calls, "peak_memory": peak_memory}, blobs, alive
 
     def supervise(self, child: Child, request_frame: bytes, request: dict,
-                  args: bytearray) -> tuple[dict, Buffer]:
-        """Drives one run through setup, input and result; returns the header and output."""
+                  args: bytearray) -> tuple[list[dict], list[Buffer]]:
+        """Drives one run through setup, then its calls one by one; returns a header and an
+        output per call made (a failure before the first call counts as the first)."""
         link = self.link = ChildLink(child.result_fd, self.inbox, self.secrets)
         setup_deadline = time.monotonic() + request["setup_timeout"] + DEADLINE_MARGIN_SECONDS
         received = self.await_message(link, setup_deadline, child.input_fd,
                                       frame(request_frame))
         if received is None:
-            return {"status": "timeout", "error": "Timeout: the program's module code"}, b""
+            return [{"status": "timeout", "error": "Timeout: the program's module code"}], [b""]
         if isinstance(received, dict):
-            return received, b""
+            return [received], [b""]
         header, blob = received
         if header.get("event") != "ready":
-            return self.checked_result(header, blob, 0.0)
+            header, blob = self.checked_result(header, blob, 0.0)
+            if header["status"] == "ok":  # an answer before any input: a guess
+                header = {"status": "error", "error": "BadResult: a result before any input"}
+            return [header], [b""]
+        calls, blobs = [], []
+        stop_after = request.get("stop_after")
+        for timeout, argument in zip(request["timeouts"], argument_frames(args), strict=True):
+            header, blob = self.call(link, child, timeout, argument)
+            calls.append(header)
+            blobs.append(blob)
+            if header["status"] != "ok" or (
+                stop_after is not None
+                and min(header["call_seconds"], header["wall_seconds"]) > stop_after
+            ):
+                break
+        return calls, blobs
+
+    def call(self, link: ChildLink, child: Child, timeout: float,
+             argument: memoryview) -> tuple[dict, Buffer]:
+        """One call: its argument frame to the child, its result back within `timeout`."""
         start = time.perf_counter()
-        deadline = time.monotonic() + request["timeout"] + DEADLINE_MARGIN_SECONDS
-        received = self.await_message(link, deadline, child.input_fd,
-                                      FRAME_LENGTH.pack(len(args)), args)
+        deadline = time.monotonic() + timeout + DEADLINE_MARGIN_SECONDS
+        received = self.await_message(link, deadline, child.input_fd, argument,
+                                      input_first=True)
         wall_seconds = time.perf_counter() - start
         if received is None:
             return {"status": "timeout", "error": "", "wall_seconds": wall_seconds}, b""
@@ -603,12 +641,14 @@ class Zygote:
         return self.checked_result(*received, wall_seconds)
 
     @staticmethod
-    def await_message(link: ChildLink, deadline: float, write_fd: int,
-                      *parts: Buffer) -> tuple[dict, bytearray] | dict | None:
+    def await_message(link: ChildLink, deadline: float, write_fd: int, *parts: Buffer,
+                      input_first: bool = False) -> tuple[dict, bytearray] | dict | None:
         """The child's next message, None at the deadline, or a header dict saying what broke.
 
         While `parts` are being fed to `write_fd`, the child's output is read too, so a child
-        that writes before it reads cannot deadlock us.
+        that writes before it reads cannot deadlock us. With `input_first`, a message that
+        arrives before all of `parts` went out is refused: a call's result cannot precede its
+        input, so it would be a guess, or a message meant for a later call.
         """
         pending = [memoryview(part) for part in parts]
         poller = select.poll()
@@ -619,6 +659,8 @@ class Zygote:
                 received = link.take_message()
             except ValueError as exc:
                 return {"status": "error", "error": "BadResult: " + describe(exc)}
+            if received is not None and pending and input_first:
+                return {"status": "error", "error": "BadResult: a message before its input"}
             if received is not None:
                 return received
             if link.closed:
@@ -758,6 +800,22 @@ class Zygote:
                 ids = [int(line.split()[1]) for line in table.readlines()[1:]]
             for ipc_id in ids:
                 remove(ipc_id)
+
+
+def argument_frames(args: bytearray) -> list[memoryview]:
+    """The frames `args` holds back to back, each with its length prefix: as the child reads
+    them. Raises ValueError unless they fill it exactly."""
+    frames, view, at = [], memoryview(args), 0
+    while at < len(view):
+        if at + FRAME_LENGTH.size > len(view):
+            raise ValueError("truncated argument frame")
+        (size,) = FRAME_LENGTH.unpack_from(view, at)
+        end = at + FRAME_LENGTH.size + size
+        if end > len(view):
+            raise ValueError("truncated argument frame")
+        frames.append(view[at:end])
+        at = end
+    return frames
 
 
 def kill_child(child: Child) -> None:

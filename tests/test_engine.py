@@ -43,9 +43,14 @@ CLOCK_CHEAT = QUADRATIC + (
     "for _name in ('perf_counter', 'perf_counter_ns', 'time', 'monotonic', 'process_time'):\n"
     "    setattr(time, _name, lambda: 0)\n"
 )
-# Does five times the work, then forges the harness's result message, claiming no time.
+# On the last of a timed level's four tests, when its child has no call left to make, does
+# five times the work, then forges the harness's result message, claiming no time and exiting
+# before the harness sends its own. (Earlier, the next call would find it dead: killed.)
 FORGER = PROMPT + (
     "    import json, os, pickle, struct\n"
+    "    global calls\n"
+    "    calls = globals().get('calls', 0) + 1\n"
+    "    if len(xs) < 100 or calls % 4:\n        return sum(x * x for x in xs)\n"
     "    for _ in range(5):\n        total = sum(x * x for x in xs)\n"
     "    frame = lambda data: struct.pack('>Q', len(data)) + data\n"
     "    header = {'event': 'result', 'status': 'ok', 'call_seconds': 1e-9}\n"
@@ -70,10 +75,11 @@ class RecordingSandbox(Sandbox):
         super().__init__()
         self.runs: list[tuple[str, RunResult]] = []
 
-    def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
-        result = super().run(program, entry_point, args, timeout)
-        self.runs.append((program, result))
-        return result
+    def run_calls(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
+                  stop_after: float | None = None) -> list[RunResult]:
+        results = super().run_calls(program, entry_point, calls, stop_after)
+        self.runs += [(program, result) for result in results]
+        return results
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +199,22 @@ def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache):
     evaluation = evaluate_problem(SPEC, [FAST, wrong_when_large], STRICT, cache)
     sample = evaluation.samples[1]
     assert sample.status == results.TIMEOUT and sample.correct and sample.failed_level == 2
+
+
+# SLOWER, answering from a cache in builtins once it has seen the input: repetitions 2 to 6
+# would cost nothing if anything carried over from one to the next.
+MEMO_SLOWER = PROMPT + (
+    "    import builtins\n"
+    "    memo = builtins.__dict__.setdefault('memo', {})\n"
+    "    if tuple(xs) not in memo:\n"
+    "        for _ in range(3):\n            memo[tuple(xs)] = sum(x * x for x in xs)\n"
+    "    return memo[tuple(xs)]\n"
+)
+
+
+def test_caching_across_repetitions_does_not_make_a_sample_fast(cache):
+    evaluation = evaluate_problem(SPEC, [FAST, MEMO_SLOWER], EvalSettings(), cache)
+    fast, memo = evaluation.samples
+    assert memo.status == results.PASSED
+    for level in (1, 2, 3):
+        assert memo.times[level] > 1.5 * fast.times[level]

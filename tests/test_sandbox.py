@@ -291,6 +291,104 @@ def test_the_input_does_not_exist_while_module_code_runs(sandbox):
     assert result.output == (False, "needle-7781")
 
 
+def run_calls(box: Sandbox, program: str, *calls: tuple, timeout: float = 5.0,
+              stop_after: float | None = None):
+    return box.run_calls(program, "f", [(pickle.dumps(args, protocol=5), timeout)
+                                        for args in calls], stop_after)
+
+
+# A level's repetition is one run whose calls share the child; the next run starts afresh.
+COUNTING = (
+    "import builtins\n"
+    "def f(name):\n"
+    "    builtins.calls = getattr(builtins, 'calls', 0) + 1\n"
+    "    return builtins.calls, name\n"
+)
+
+
+def test_the_calls_of_a_run_share_its_child_in_order(sandbox):
+    results = run_calls(sandbox, COUNTING, ("a",), ("b",), ("c",))
+    assert [result.output for result in results] == [(1, "a"), (2, "b"), (3, "c")]
+    assert all(0 < result.call_seconds <= result.wall_seconds for result in results)
+    again = run_calls(sandbox, COUNTING, ("d",))
+    assert [result.output for result in again] == [(1, "d")]
+
+
+def test_a_calls_input_is_sent_only_once_the_last_result_is_in(sandbox):
+    program = (
+        "import select\n"
+        "def f(data):\n"
+        "    early = bool(select.select([3], [], [], 0.05)[0])  # the child's input pipe\n"
+        "    return early, data\n"
+    )
+    results = run_calls(sandbox, program, ("x",), ("y",), ("z",))
+    assert [result.output for result in results] == [(False, "x"), (False, "y"), (False, "z")]
+
+
+@pytest.mark.parametrize(
+    ("second", "status"),
+    [("raise KeyError(data)", "error"), ("time.sleep(60)", "timeout"),
+     ("os._exit(0)", "killed")],
+)
+def test_the_calls_stop_at_the_first_that_fails(sandbox, second, status):
+    program = (
+        "import os, time\n"
+        "calls = 0\n"
+        "def f(data):\n"
+        "    global calls\n"
+        "    calls += 1\n"
+        "    if calls == 2:\n"
+        f"        {second}\n"
+        "    return data\n"
+    )
+    started = time.monotonic()
+    results = run_calls(sandbox, program, (1,), (2,), (3,), timeout=0.5)
+    assert [result.status for result in results] == ["ok", status]
+    assert results[0].output == 1
+    assert time.monotonic() - started < 15
+
+
+def test_the_calls_stop_after_one_slower_than_stop_after(sandbox):
+    program = "import time\ndef f(seconds):\n    time.sleep(seconds)\n    return seconds\n"
+    results = run_calls(sandbox, program, (0,), (0.3,), (0,), stop_after=0.1)
+    assert [(result.status, result.output) for result in results] == [("ok", 0), ("ok", 0.3)]
+    assert results[1].wall_seconds >= 0.3
+
+
+# Results the child writes itself, ahead of the input they would answer, are guesses.
+@pytest.mark.parametrize(
+    "program",
+    [
+        # in its first call, that call's result and one for the call still to come, in one
+        # write, so both are in before the second call's input goes out
+        "import json, os, pickle, struct, time\n"
+        "def f(x):\n"
+        "    frame = lambda data: struct.pack('>Q', len(data)) + data\n"
+        "    header = frame(json.dumps({'event': 'result', 'status': 'ok',\n"
+        "                               'call_seconds': 1e-9}).encode())\n"
+        "    os.write(4, header + frame(pickle.dumps(x)) + header + frame(pickle.dumps(x + 1)))\n"
+        "    time.sleep(60)\n",
+        # from module code, before any input
+        "import json, os, pickle, struct\n"
+        "frame = lambda data: struct.pack('>Q', len(data)) + data\n"
+        "header = {'event': 'result', 'status': 'ok', 'call_seconds': 1e-9}\n"
+        "os.write(4, frame(json.dumps(header).encode()) + frame(pickle.dumps(1)))\n"
+        "def f(x):\n"
+        "    return x\n",
+    ],
+    ids=["ahead of the next call", "before any call"],
+)
+def test_a_result_written_ahead_of_its_input_is_refused(sandbox, program):
+    results = run_calls(sandbox, program, (1,), (2,))
+    assert results[-1].status == "error" and "BadResult" in results[-1].error
+    assert [result.output for result in results[:-1]] in ([], [1])
+
+
+def test_a_run_needs_a_call(sandbox):
+    with pytest.raises(ValueError, match="at least one call"):
+        sandbox.run_calls("def f():\n    return 1\n", "f", [])
+
+
 def test_auto_falls_back_to_rlimits_without_bwrap(monkeypatch, caplog):
     monkeypatch.setattr(sandbox_module.shutil, "which", lambda name: None)
     with caplog.at_level(logging.WARNING, logger="evaluation.sandbox"):
