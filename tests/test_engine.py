@@ -215,6 +215,8 @@ MEMO_SLOWER = PROMPT + (
 def test_caching_across_repetitions_does_not_make_a_sample_fast(cache):
     evaluation = evaluate_problem(SPEC, [FAST, MEMO_SLOWER], EvalSettings(), cache)
     fast, memo = evaluation.samples
-    assert memo.status == results.PASSED
+    # Three times the work may pass T on the largest levels; the smallest timed one never.
+    assert memo.correct and memo.times[1] is not None
     for level in (1, 2, 3):
-        assert memo.times[level] > 1.5 * fast.times[level]
+        if memo.times[level] is not None:
+            assert memo.times[level] > 1.5 * fast.times[level]
