@@ -1,15 +1,17 @@
-"""Per-run overhead of the timing sandbox: what one `Sandbox.run` of a trivial call costs.
+"""Per-call overhead of the timing sandbox: what a trivial call costs in `Sandbox.run_calls`.
 
-    .venv/bin/python bench/sandbox_overhead.py [--runs 500]
+    .venv/bin/python bench/sandbox_overhead.py [--runs 500] [--calls 1,4]
         [--configs bubblewrap:2,bubblewrap:1,rlimits:1] [--gaps-us 0,1000]
 
-For each isolation and number of zygotes, after a warm-up, times N runs of a call that does
-nothing, then N runs whose pickled args are a 100 KB blob. Prints median, p10 and p90 of the
-worker's view (the whole `Sandbox.run` call) and the median of the zygote's `wall_seconds`
-(input handed to the child until its whole result arrived), in microseconds, and the load
-average around it; then what the zygote processes themselves spent per run, all zygotes
-together: minor page faults (after each fork, every page one writes first is copied) and CPU
-time (user + system, from /proc, 10 ms ticks).
+For each isolation, number of zygotes and number of calls per run (one fresh child each run,
+its calls in turn: 4 is a timed level's repetition), after a warm-up, times N runs of a call
+that does nothing, then N runs whose pickled args are a 100 KB blob. Prints, per call, the
+median, p10 and p90 of the worker's view (the whole `Sandbox.run_calls` divided by its calls)
+and the median of the zygote's `wall_seconds` (input handed to the child until its whole
+result arrived), in microseconds, and the load average around it; then what the zygote
+processes themselves spent per call, all zygotes together: minor page faults (after each
+fork, every page one writes first is copied) and CPU time (user + system, from /proc, 10 ms
+ticks).
 A gap keeps the worker busy for that long between runs, as the engine's checker and
 bookkeeping do; with gap 0, runs follow each other as fast as the worker can ask.
 """
@@ -48,20 +50,20 @@ def busy_wait(seconds: float) -> None:
         pass
 
 
-def measure(box: Sandbox, program: str, args: bytes, runs: int,
+def measure(box: Sandbox, program: str, args: bytes, runs: int, calls: int,
             gap: float) -> tuple[list[float], list[float]]:
-    """Worker-side seconds per run and the zygote's wall_seconds, for `runs` runs."""
+    """Worker-side seconds per call and the zygote's wall_seconds, for `runs` runs."""
     for _ in range(WARMUP_RUNS):
-        box.run(program, "f", args, 5.0)
+        box.run_calls(program, "f", [(args, 5.0)] * calls)
     totals, walls = [], []
     for _ in range(runs):
         busy_wait(gap)
         started = time.perf_counter()
-        result = box.run(program, "f", args, 5.0)
-        totals.append(time.perf_counter() - started)
-        if result.status != "ok":
-            sys.exit(f"run failed: {result}")
-        walls.append(result.wall_seconds)
+        results = box.run_calls(program, "f", [(args, 5.0)] * calls)
+        totals.append((time.perf_counter() - started) / calls)
+        if len(results) != calls or any(result.status != "ok" for result in results):
+            sys.exit(f"run failed: {results}")
+        walls += [result.wall_seconds for result in results]
     return totals, walls
 
 
@@ -91,23 +93,27 @@ def main() -> None:
     parser.add_argument("--configs", default="bubblewrap:2,bubblewrap:1,rlimits:1",
                         help="isolation:zygotes pairs")
     parser.add_argument("--gaps-us", default="0,1000")
+    parser.add_argument("--calls", default="1,4", help="calls per run, comma-separated")
     options = parser.parse_args()
     gaps = [int(gap) for gap in options.gaps_us.split(",")]
+    call_counts = [int(calls) for calls in options.calls.split(",")]
     print(f"load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'isolation':<11} {'zygotes':>7} {'case':<11} {'gap':>5} {'median':>8} {'p10':>8} "
-          f"{'p90':>8} {'wall med':>9} {'zygote faults':>14} {'zygote CPU':>11}   "
-          "(µs per Sandbox.run; wall = zygote-measured)")
+    print(f"{'isolation':<11} {'zygotes':>7} {'calls':>5} {'case':<11} {'gap':>5} {'median':>8} "
+          f"{'p10':>8} {'p90':>8} {'wall med':>9} {'zygote faults':>14} {'zygote CPU':>11}   "
+          "(per call, µs; wall = zygote-measured)")
     for config in options.configs.split(","):
         isolation, zygotes = config.split(":")
         with Sandbox(isolation=isolation, zygotes=int(zygotes)) as box:
             pids = zygote_pids(box)
-            for (case, (program, args)), gap in itertools.product(CASES.items(), gaps):
+            for calls, (case, (program, args)), gap in itertools.product(
+                call_counts, CASES.items(), gaps
+            ):
                 faults_before, cpu_before = faults_and_cpu(pids)
-                totals, walls = measure(box, program, args, options.runs, gap / 1e6)
+                totals, walls = measure(box, program, args, options.runs, calls, gap / 1e6)
                 faults_after, cpu_after = faults_and_cpu(pids)
-                runs = options.runs + WARMUP_RUNS
+                runs = (options.runs + WARMUP_RUNS) * calls  # per call, as the times
                 micro = [seconds * 1e6 for seconds in totals]
-                print(f"{isolation:<11} {zygotes:>7} {case:<11} {gap:5} "
+                print(f"{isolation:<11} {zygotes:>7} {calls:>5} {case:<11} {gap:5} "
                       f"{statistics.median(micro):8.0f} {percentile(micro, 0.1):8.0f} "
                       f"{percentile(micro, 0.9):8.0f} "
                       f"{statistics.median(walls) * 1e6:9.0f} "

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from evaluation import results
-from evaluation.cache import CaseCache, ProblemCases
+from evaluation.cache import Case, CaseCache, ProblemCases
 from evaluation.metrics import hodges_lehmann, problem_metrics
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.scoring import SampleRun, score_sample, timeout_seconds
@@ -206,7 +206,6 @@ class ProblemRunner:
         outcome = SampleRun()
         for level, tests in enumerate(self.tests.levels):
             weighted = bool(self.spec.hardness[level])
-            inputs = [test.input() for test in tests.tests]
             runs: list[list[RunResult]] = [[] for _ in tests.tests]
             for repetition in range(self.repetitions[level]):
                 # Interleaved in ABBA order (reference, sample, sample, reference, ...): each
@@ -215,7 +214,7 @@ class ProblemRunner:
                 reference_first = repetition % 2 == 0
                 if weighted and reference_first:
                     self._ensure_reference_reps(level, repetition + 1)
-                if not self._run_repetition(program, level, inputs, runs, outcome):
+                if not self._run_repetition(program, level, runs, outcome):
                     return outcome
                 if weighted and not reference_first:
                     self._ensure_reference_reps(level, repetition + 1)
@@ -224,8 +223,8 @@ class ProblemRunner:
             )
         return outcome
 
-    def _run_repetition(self, program: str, level: int, inputs: list[object],
-                        runs: list[list[RunResult]], outcome: SampleRun) -> bool:
+    def _run_repetition(self, program: str, level: int, runs: list[list[RunResult]],
+                        outcome: SampleRun) -> bool:
         """One repetition of the sample on `level`'s tests, each accepted run appended to
         `runs[test]`; False once the sample is stopped, `outcome` saying why."""
         tests = self.tests.levels[level].tests
@@ -243,11 +242,12 @@ class ProblemRunner:
                 if run.status == "ok" and self._over_time_limit(run):
                     failure = results.TIMEOUT
                 else:
-                    failure = self._failure(run, inputs[number], tests[number].answer)
+                    failure = self._failure(run, tests[number])
                 if failure is not None:
                     outcome.stop, outcome.stop_level = failure, level
                     outcome.error = run.error or f"{failure} on level {level} test {number}"
                     return False
+                run.output = None  # checked: only its times are kept, for all repetitions
                 runs[number].append(run)
             done += len(batch)
         return True
@@ -271,12 +271,13 @@ class ProblemRunner:
             if weight:
                 self._ensure_reference_reps(level, self.repetitions[level])
 
-    def _failure(self, run: RunResult, expected_input: object, answer: object) -> str | None:
+    def _failure(self, run: RunResult, test: Case) -> str | None:
         """The status that ends the sample, or None when the run's answer is accepted."""
         if run.status != "ok":
             return _RUN_FAILURES.get(run.status, results.ERROR)
         try:
-            accepted = self.check(expected_input, answer, run.output)
+            # Decoded for each check, so that one test's input at a time is in memory.
+            accepted = self.check(test.input(), test.answer, run.output)
         except Exception as exc:
             run.error = f"checker rejected the output: {_describe(exc)}"
             return results.WRONG_ANSWER

@@ -131,6 +131,11 @@ PR_SET_CHILD_SUBREAPER = 36
 IOPRIO_GET_SYSCALL = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
 IOPRIO_WHO_PROCESS = 1
 
+# After a run whose buffers held more than this, the heap's free pages go back to the system
+# (malloc_trim) before the next fork: glibc keeps large freed buffers in the heap once it has
+# raised its mmap threshold, and every child would inherit those resident pages.
+TRIM_AFTER_BYTES = 1024**2
+
 IPC_RMID = 0
 SHM_INFO, MSG_INFO, SEM_INFO = 14, 12, 19
 SYSV_INFO_BYTES = 256  # larger than struct shm_info, msginfo and seminfo
@@ -358,6 +363,7 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
             start = clock()
             output = function(*args)
             call_seconds = clock() - start
+            del args  # one call's input alive at a time, as in a child of its own
         except MemoryError as exc:
             send_result({"status": "memory", "error": describe(exc)})
             return
@@ -514,7 +520,10 @@ class Zygote:
                 # After the result is sent, so the worker digests it while we clean up.
                 if alive:
                     self.dismiss(child)
-                self.wipe_secrets()
+                wiped = self.wipe_secrets()
+                args = blobs = outputs = None  # wiped, and now freed
+                if wiped > TRIM_AFTER_BYTES:
+                    libc.malloc_trim(0)
                 self.kill_strays()
             self.remember(request.get("program"))
             if inherited_settings() != self.settings:
@@ -536,12 +545,17 @@ class Zygote:
         read_into(fd, buffer)
         return buffer
 
-    def wipe_secrets(self) -> None:
-        """Zeroes every buffer the run's argument and output bytes went through."""
+    def wipe_secrets(self) -> int:
+        """Zeroes every buffer the run's argument and output bytes went through; returns
+        their total size."""
         wipe(self.inbox, self.link.used if self.link else 0)
         self.link = None
+        wiped = 0
         while self.secrets:
-            wipe(self.secrets.pop())
+            secret = self.secrets.pop()
+            wiped += len(secret)
+            wipe(secret)
+        return wiped
 
     def remember(self, program: object) -> None:
         """Compiles `program` for the children of later runs, unless it is already known."""

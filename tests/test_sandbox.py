@@ -384,6 +384,16 @@ def test_a_result_written_ahead_of_its_input_is_refused(sandbox, program):
     assert [result.output for result in results[:-1]] in ([], [1])
 
 
+def test_a_large_run_leaves_no_memory_to_later_children(sandbox):
+    trivial = "def f():\n    return 1\n"
+    before = max(run(sandbox, trivial).peak_memory for _ in range(2))  # each zygote's child
+    data = b"x" * (16 * 1024**2)
+    results = run_calls(sandbox, "def f(data):\n    return data\n", (data,), (data,), (data,))
+    assert [result.output == data for result in results] == [True] * 3
+    after = max(run(sandbox, trivial).peak_memory for _ in range(2))
+    assert after < before + 8 * 1024**2
+
+
 def test_a_run_needs_a_call(sandbox):
     with pytest.raises(ValueError, match="at least one call"):
         sandbox.run_calls("def f():\n    return 1\n", "f", [])
