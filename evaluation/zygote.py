@@ -24,18 +24,20 @@ Between the zygote and the child of a run, on the child's input and result pipes
     zygote -> child   the call's argument frame                  the wall clock starts
     child -> zygote   {"event": "result", status, ...} + pickled output
 
-A run's calls are one repetition of a level's tests: they share the child, and so its module
-state, but each call's input is sent only once the previous call's result is in, and the next
-repetition gets a fresh child. The calls stop at the first that fails, runs out of time, or
-takes longer than `stop_after` (seconds by the child's clock, capped by ours), the worker then
-judges whether the rest are worth a child of their own. A program that fails before "ready"
-sends its "result" instead. The child of the next run is
-forked, and sets itself up (limits, descriptors, then a made-up call, see WARM_UP_PROGRAM),
-as soon as every process of the last run is killed, before its request arrives, so neither
-fork nor setup is on the path from request to result; the last run's files and SysV objects
-are removed while it sets up, before its request is read. A child that sent its result
-waits to be killed: its peak memory is read while it is alive, the result goes to the worker,
-and only then is the child killed and reaped, while the worker digests the result.
+A run's calls (the engine's one repetition of a level's tests) share the child, and so its
+module state, but each call's input is sent only once the previous call's result is in, and
+the next run gets a fresh child. The calls stop at the first that fails, runs out of time, or
+takes longer than `stop_after` (seconds by the child's clock, capped by ours); the worker then
+decides whether the calls left get a child of their own. A program that fails before "ready"
+sends its "result" instead.
+
+The child of the next run is forked, and sets itself up (limits, descriptors, then a made-up
+call, see WARM_UP_PROGRAM), as soon as every process of the last run is killed, before its
+request arrives, so neither fork nor setup is on the path from request to result; the last
+run's files and SysV objects are removed while it sets up, before its request is read. A
+child that sent its last result waits to be killed: its peak memory is read while it is
+alive, the result goes to the worker, and only then is the child killed and reaped, while
+the worker digests the result.
 
 Programs are compiled here too (compiling runs none of their code) and kept, so that the
 children of later runs of the same program inherit the code object instead of compiling it.
