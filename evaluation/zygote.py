@@ -352,11 +352,8 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
         if not callable(function):
             raise NameError(f"entry point {request['entry_point']!r} is not a defined function")
         write_all(CHILD_RESULT_FD, message({"event": "ready"}))
-    except MemoryError as exc:
-        send_result({"status": "memory", "error": describe(exc)})
-        return
     except BaseException as exc:
-        send_result({"status": "error", "error": describe(exc)})
+        send_result(failure(exc))
         return
     # One call per argument frame, in order, until a call fails or the zygote kills us.
     while True:
@@ -366,25 +363,25 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
             output = function(*args)
             call_seconds = clock() - start
             del args  # one call's input alive at a time, as in a child of its own
-        except MemoryError as exc:
-            send_result({"status": "memory", "error": describe(exc)})
-            return
         except BaseException as exc:
-            send_result({"status": "error", "error": describe(exc)})
+            send_result(failure(exc))
             return
         try:
             blob = dumps(output, protocol=5)
-        except MemoryError as exc:
-            send_result({"status": "memory", "error": describe(exc)})
-            return
         except BaseException as exc:
             # Only plain data pickles by value; anything else names a class the worker refuses.
-            send_result({"status": "error", "error": "UnsafeOutput: cannot pickle the output ("
-                         + describe(exc) + ")"})
+            send_result(failure(exc, "UnsafeOutput: cannot pickle the output ({})"))
             return
         del output  # not kept alive into the next call
         send_result({"status": "ok", "call_seconds": call_seconds}, blob)
         del blob
+
+
+def failure(exc: BaseException, error: str = "{}") -> dict:
+    """The result header for a run that `exc` ended: "memory" for a MemoryError."""
+    if isinstance(exc, MemoryError):
+        return {"status": "memory", "error": describe(exc)}
+    return {"status": "error", "error": error.format(describe(exc))}
 
 
 def send_result(header: dict, blob: bytes = b"") -> None:
