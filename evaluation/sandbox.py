@@ -295,10 +295,12 @@ class ZygoteProcess:
         outputs = split_frames(blob)
         if not 0 < len(calls) <= sent or len(outputs) != len(calls):
             raise SandboxLost("a result that does not match its calls")
+        if not all(isinstance(call, dict) and call.get("status") in STATUSES for call in calls):
+            raise SandboxLost("unexpected message from the zygote")
+        if any(call["status"] != "ok" for call in calls[:-1]):
+            raise SandboxLost("calls went on after a failed one")
         results = []
         for call, output in zip(calls, outputs, strict=True):
-            if not isinstance(call, dict) or call.get("status") not in STATUSES:
-                raise SandboxLost("unexpected message from the zygote")
             try:
                 result = RunResult(
                     status=call["status"],
@@ -316,9 +318,7 @@ class ZygoteProcess:
                     result.status, result.error = "error", one_line(f"UnsafeOutput: {exc}")
             results.append(result)
             if result.status != "ok":
-                break
-        if len(results) < len(calls):
-            raise SandboxLost("calls went on after a failed one")
+                break  # an output refused here ends the calls as a failure in the child does
         return results
 
     def _send(self, data: bytes, deadline: float) -> None:

@@ -348,6 +348,16 @@ def test_the_calls_stop_at_the_first_that_fails(sandbox, second, status):
     assert time.monotonic() - started < 15
 
 
+def test_an_output_refused_here_ends_the_calls_and_keeps_the_zygote(sandbox):
+    # A Fraction pickles in the child, by reference to its class, which we refuse to load.
+    program = "import fractions\ndef f(x):\n    return fractions.Fraction(x)\n"
+    zygotes = [process.pid for process in sandbox.processes]
+    results = run_calls(sandbox, program, (1,), (2,))
+    assert [result.status for result in results] == ["error"]
+    assert results[0].error.startswith("UnsafeOutput")
+    assert [process.pid for process in sandbox.processes] == zygotes
+
+
 def test_the_calls_stop_after_one_slower_than_stop_after(sandbox):
     program = "import time\ndef f(seconds):\n    time.sleep(seconds)\n    return seconds\n"
     results = run_calls(sandbox, program, (0,), (0.3,), (0,), stop_after=0.1)
