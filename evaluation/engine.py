@@ -108,12 +108,11 @@ class ProblemRunner:
         )
         self._timeout: float | None = None  # _timeout_estimate's, until a reference run
 
-    def _run_level(self, program: str, level: int, timeouts: list[float],
+    def _run_level(self, program: str, level: int, first: int, timeouts: list[float],
                    stop_after: float | None = None) -> list[RunResult]:
-        """One repetition of `level`'s tests, from the first of `timeouts`' tests on (see
+        """One repetition of `level`'s tests from test `first` on, a timeout each (see
         Sandbox.run_calls for where it stops)."""
         tests = self.tests.levels[level].tests
-        first = len(tests) - len(timeouts)
         runs = self.sandbox.run_calls(
             program, self.spec.entry_point,
             [(test.args, timeout) for test, timeout in zip(tests[first:], timeouts, strict=True)],
@@ -126,7 +125,7 @@ class ProblemRunner:
         """One more repetition of the reference on every test of `level`."""
         tests = len(self.tests.levels[level].tests)
         runs = self._run_level(
-            self.spec.reference_program, level, [REFERENCE_TIMEOUT_SECONDS] * tests
+            self.spec.reference_program, level, 0, [REFERENCE_TIMEOUT_SECONDS] * tests
         )
         for test, run in enumerate(runs):
             if run.status != "ok":
@@ -233,7 +232,8 @@ class ProblemRunner:
             # A call past ENAMEL's limit as estimated so far ends the child's calls; should the
             # final limit let it pass, the tests left get a child of their own.
             batch = self._run_level(
-                program, level, [self._deadline(level, test) for test in range(done, len(tests))],
+                program, level, done,
+                [self._deadline(level, test) for test in range(done, len(tests))],
                 stop_after=self._timeout_estimate() + self.settings.tolerance_seconds,
             )
             for number, run in enumerate(batch, start=done):
