@@ -407,7 +407,11 @@ class Sandbox:
             probe = ZygoteProcess(python, "bubblewrap", memory_bytes)
             problem = bubblewrap_problem(probe)
             if problem and isolation == "bubblewrap":
-                raise RuntimeError(f"bubblewrap sandbox unavailable: {problem}")
+                raise RuntimeError(
+                    f"bubblewrap sandbox unavailable ({problem}): install the bubblewrap "
+                    "package and allow user namespaces (sysctl user.max_user_namespaces > 0, "
+                    "kernel.unprivileged_userns_clone=1), or set SANDBOX_ISOLATION=rlimits to "
+                    "evaluate without isolation")
             if problem:
                 logger.warning("bubblewrap sandbox unavailable (%s); falling back to rlimits "
                                "only: untrusted code can read files and use the network",

@@ -201,8 +201,10 @@ ENAMEL_DATA_DIR = Path(
     )
 )
 GENERATIONS_DIR = Path(os.environ.get("GENERATIONS_DIR", _shared / "generations"))
-# "auto" uses bubblewrap where it works and falls back to rlimits only (recorded on results).
-SANDBOX_ISOLATION = os.environ.get("SANDBOX_ISOLATION", "auto")
+# Production insists on bubblewrap: a worker without it refuses to evaluate rather than run
+# untrusted code unisolated. "auto" (the development default) falls back to rlimits only;
+# "rlimits" is the operator's explicit choice of no isolation. Results record which ran.
+SANDBOX_ISOLATION = os.environ.get("SANDBOX_ISOLATION", "auto" if DEBUG else "bubblewrap")
 # Warm parents per worker under bubblewrap. With 2, one prepares the next run on a second core
 # while the other's run is timed: faster, but only for a worker with two cores to itself, or
 # its preparations slow the timed calls of other workers (see BENCHMARKS.md).
