@@ -1,19 +1,36 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from evaluation.formats import SampleFormatError
 from leaderboard.cache import invalidate_on_commit
+from leaderboard.isolation import is_isolated, isolations
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.submissions import cancel_submission, reevaluate_submission
+
+# Longer names would stretch the changelists' columns past the screen.
+NAME_CHARS = 40
+
+
+def truncated(text: str) -> str:
+    """The text cut to NAME_CHARS, with the whole of it as a tooltip."""
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(NAME_CHARS))
 
 
 @admin.register(LanguageModel)
 class LanguageModelAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation", "parameters_billions", "open_weights")
+    list_display = ("short_name", "organisation", "parameters_billions", "open_weights")
     list_filter = ("open_weights",)
     search_fields = ("name", "organisation")
     prepopulated_fields = {"slug": ("name",)}
+
+    @admin.display(description="Name", ordering="name")
+    def short_name(self, model: LanguageModel) -> str:
+        return truncated(model.name)
 
 
 class ProblemResultInline(admin.TabularInline):
@@ -30,12 +47,12 @@ class ProblemResultInline(admin.TabularInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ("id", "model", "status", "progress", "visibility", "created")
-    list_display_links = ("id", "model")
+    list_display = ("id", "model_name", "status", "progress", "visibility", "created")
+    list_display_links = ("id", "model_name")
     list_filter = ("status", "visibility", "format")
     search_fields = ("model__name", "upload_name", "notes")
     list_select_related = ("model",)
-    actions = ["publish", "hide", "reevaluate", "cancel"]
+    actions = ["publish", "publish_without_isolation", "hide", "reevaluate", "cancel"]
     inlines = [ProblemResultInline]
     # Everything but how it is shown comes from the file and the workers.
     readonly_fields = (
@@ -60,6 +77,10 @@ class SubmissionAdmin(admin.ModelAdmin):
     )
     fields = ("visibility", "notes", *readonly_fields)
 
+    @admin.display(description="Model", ordering="model__name")
+    def model_name(self, submission: Submission) -> str:
+        return truncated(submission.model.name)
+
     @admin.display(description="Progress")
     def progress(self, submission: Submission) -> str:
         return f"{submission.problems_done}/{submission.problems_total}"
@@ -67,13 +88,47 @@ class SubmissionAdmin(admin.ModelAdmin):
     @admin.action(description="Publish selected submissions")
     def publish(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
         done = queryset.filter(status=Submission.Status.DONE)
-        count = done.update(visibility=Submission.Visibility.PUBLISHED)
-        invalidate_on_commit()  # update() sends no signal
-        self.message_user(request, f"{count} submissions published.")
-        if skipped := queryset.count() - count:
+        isolated = [submission.pk for submission in done if is_isolated(submission)]
+        self._publish(request, done.filter(pk__in=isolated))
+        if unisolated := done.count() - len(isolated):
+            self.message_user(
+                request,
+                f"{unisolated} not published: they did not run under bubblewrap; use "
+                "“Publish without isolation” to publish them anyway.",
+                messages.WARNING,
+            )
+        if skipped := queryset.count() - done.count():
             self.message_user(
                 request, f"{skipped} not published: only done ones can be.", messages.WARNING
             )
+
+    @admin.action(description="Publish without isolation (asks to confirm)")
+    def publish_without_isolation(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> TemplateResponse | None:
+        done = queryset.filter(status=Submission.Status.DONE)
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/leaderboard/submission/publish_without_isolation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Publish without isolation?",
+                    "opts": self.model._meta,
+                    "submissions": [(submission, isolations(submission)) for submission in done],
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
+        self._publish(request, done)
+        if skipped := queryset.count() - done.count():
+            self.message_user(
+                request, f"{skipped} not published: only done ones can be.", messages.WARNING
+            )
+
+    def _publish(self, request: HttpRequest, submissions: QuerySet[Submission]) -> None:
+        count = submissions.update(visibility=Submission.Visibility.PUBLISHED)
+        invalidate_on_commit()  # update() sends no signal
+        self.message_user(request, f"{count} submissions published.")
 
     @admin.action(description="Hide selected submissions")
     def hide(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
@@ -102,9 +157,13 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 @admin.register(ProblemResult)
 class ProblemResultAdmin(admin.ModelAdmin):
-    list_display = ("submission", "problem", "n", "c", "wall_seconds", "worker", "created")
+    list_display = ("short_submission", "problem", "n", "c", "wall_seconds", "worker", "created")
     list_select_related = ("submission__model", "problem")
     search_fields = ("problem__task_id",)
+
+    @admin.display(description="Submission", ordering="submission")
+    def short_submission(self, result: ProblemResult) -> str:
+        return truncated(str(result.submission))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from leaderboard.models import Submission
 from tests.site_data import add_result, make_model, make_problem, make_submission
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +48,20 @@ def test_stale_submission_is_marked(client, problems):
 
 def test_missing_submission_is_404(client, db):
     assert client.get(reverse("leaderboard:submission", args=[999])).status_code == 404
+
+
+def test_isolation_is_shown_and_its_absence_flagged(client, problems):
+    submission = make_submission(make_model("Coder"))
+    Submission.objects.filter(pk=submission.pk).update(environment={"isolation": "bubblewrap"})
+    result = add_result(submission, problems[0], [0.5])
+    result.samples[0]["isolation"] = "bubblewrap"
+    result.save()
+    url = reverse("leaderboard:submission", args=[submission.pk])
+    html = client.get(url).content.decode()
+    assert "<dt>Isolation</dt><dd>bubblewrap" in html and "without isolation" not in html
+
+    result.samples[0]["isolation"] = "rlimits"
+    result.save()
+    html = client.get(url).content.decode()
+    assert "<dt>Isolation</dt><dd>bubblewrap, rlimits" in html
+    assert "not all under bubblewrap: some samples ran without isolation" in html

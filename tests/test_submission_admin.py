@@ -4,9 +4,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils.text import slugify
 
-from leaderboard.models import LanguageModel, Submission
+from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.submissions import create_submission
+from problems.models import Problem
 from tests.workers import enamel_json, make_problem, solution, use_test_queue
 
 pytestmark = pytest.mark.django_db
@@ -21,13 +23,28 @@ def admin_client(settings, redis_server, tmp_path) -> Client:
     return client
 
 
-def make_submission(status: str) -> Submission:
-    model, _ = LanguageModel.objects.get_or_create(name="Coder 7B", slug="coder-7b")
+def make_submission(
+    status: str, isolation: str = "bubblewrap", name: str = "Coder 7B"
+) -> Submission:
+    model, _ = LanguageModel.objects.get_or_create(name=name, slug=slugify(name))
     submission = create_submission(
         model=model, filename="s.json", data=enamel_json({0: [solution(0)]})
     )
-    Submission.objects.filter(pk=submission.pk).update(status=status)
+    Submission.objects.filter(pk=submission.pk).update(
+        status=status, environment={"isolation": isolation}
+    )
     return submission
+
+
+def add_sample(submission: Submission, isolation: str) -> None:
+    ProblemResult.objects.create(
+        submission=submission, problem=Problem.objects.get(index=0), problem_hash="h", n=1,
+        c=1, samples=[{"status": "passed", "efficiency": 1.0, "isolation": isolation}],
+    )
+
+
+def visibility(submission: Submission) -> str:
+    return Submission.objects.get(pk=submission.pk).visibility
 
 
 def act(client: Client, action: str, *submissions: Submission):
@@ -55,6 +72,44 @@ def test_publish_only_done_then_hide(admin_client: Client) -> None:
 
     act(admin_client, "hide", done)
     assert Submission.objects.get(pk=done.pk).visibility == "hidden"
+
+
+def test_publish_refuses_results_without_isolation(admin_client: Client) -> None:
+    make_problem(0)
+    isolated, rlimits = make_submission("done"), make_submission("done", "rlimits")
+    mixed = make_submission("done")
+    add_sample(mixed, "rlimits")  # a sample's own record counts, not only the worker's
+    response = act(admin_client, "publish", isolated, rlimits, mixed)
+    assert [visibility(s) for s in (isolated, rlimits, mixed)] == [
+        "published", "pending", "pending"
+    ]
+    assert "2 not published: they did not run under bubblewrap" in response.content.decode()
+
+
+def test_publish_without_isolation_asks_first(admin_client: Client) -> None:
+    make_problem(0)
+    rlimits = make_submission("done", "rlimits")
+    page = act(admin_client, "publish_without_isolation", rlimits).content.decode()
+    assert "Publish without isolation?" in page and "rlimits" in page
+    assert visibility(rlimits) == "pending"
+
+    admin_client.post(
+        reverse("admin:leaderboard_submission_changelist"),
+        {"action": "publish_without_isolation", "_selected_action": [rlimits.pk],
+         "confirm": "yes"},
+    )
+    assert visibility(rlimits) == "published"
+
+
+def test_changelists_truncate_long_model_names(admin_client: Client) -> None:
+    make_problem(0)
+    name = "A-very-long-model-name-" * 8
+    make_submission("done", name=name)
+    for changelist in ("leaderboard_submission_changelist", "leaderboard_languagemodel_changelist"):
+        html = admin_client.get(reverse(f"admin:{changelist}")).content.decode()
+        assert f'title="{name}"' in html  # the whole name as a tooltip
+        assert f">{name}<" not in html
+        assert name[:30] in html
 
 
 def test_cancel_and_reevaluate(admin_client: Client) -> None:
