@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from leaderboard.breakdown import Breakdown
 from leaderboard.queries import LeaderboardTable
+from leaderboard.stats import WinRates
 
 _LAYOUT = {
     # "none" keeps plotly's default theme (several kB a figure) out of the page.
@@ -62,28 +63,39 @@ def tag_heatmap(table: LeaderboardTable) -> dict | None:
     )
 
 
-def win_rate_heatmap(names: Sequence[str], rates: np.ndarray, common: np.ndarray) -> dict | None:
-    """Row model's share of wins over the column model, on problems both solve."""
+def win_rate_heatmap(names: Sequence[str], result: WinRates) -> dict | None:
+    """Row model's wins (ties half) over the column model, on problems both solve."""
     if len(names) < 2:
         return None
     labels = [_label(name) for name in names]
-    z = [[None if np.isnan(rate) else round(100 * rate, 1) for rate in row] for row in rates]
+    z = [[None if np.isnan(rate) else round(100 * rate, 1) for rate in row] for row in result.rates]
+    losses = result.common - result.wins - result.ties
+    details = np.dstack([result.wins, result.ties, losses, result.common,
+                         np.round(100 * np.nan_to_num(result.low), 1),
+                         np.round(100 * np.nan_to_num(result.high), 1)])
     fig = go.Figure(
         go.Heatmap(
             z=z,
             x=labels,
             y=labels,
-            customdata=common.tolist(),
+            customdata=details.tolist(),
             zmin=0,
             zmax=100,
             colorscale="RdBu",
             colorbar={"title": {"text": "win %"}},
-            hovertemplate="%{y} beats %{x} on %{z:.1f}% of %{customdata} problems<extra></extra>",
+            hovertemplate=(
+                "%{y} against %{x}: %{z:.1f}% (95% interval %{customdata[4]}–%{customdata[5]}%)"
+                "<br>%{customdata[0]} wins, %{customdata[1]} ties, %{customdata[2]} losses"
+                " of %{customdata[3]} problems<extra></extra>"
+            ),
+            texttemplate="%{z:.0f}",
         )
     )
+    # Rows stay 28 px high whatever room the long rotated column labels take below them.
+    longest = min(max(len(name) for name in names), 60)
     return _figure(
         fig,
-        height=max(300, 140 + 24 * len(names)),
+        height=120 + 28 * len(names) + 5 * longest,
         yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"automargin": True, "tickangle": -40},
     )

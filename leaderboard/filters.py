@@ -18,6 +18,7 @@ class LeaderboardFilterForm(forms.Form):
     size_min = forms.FloatField(required=False, min_value=0, label="Size from (B)")
     size_max = forms.FloatField(required=False, min_value=0, label="to (B)")
     q = forms.CharField(required=False, max_length=120, label="Name contains")
+    complete = forms.BooleanField(required=False, label="Complete submissions only")
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SORT_KEYS], widget=forms.HiddenInput
     )
@@ -41,6 +42,7 @@ class LeaderboardFilterForm(forms.Form):
             size_min=data.get("size_min"),
             size_max=data.get("size_max"),
             q=(data.get("q") or "").strip(),
+            complete=bool(data.get("complete")),
             sort=data.get("sort") or "rank",
             direction=data.get("dir") or "asc",
         )
@@ -58,6 +60,7 @@ COLUMN_LABELS = {
     "eff100": "eff@100",
     "pass100": "pass@100",
     "n": "n",
+    "covered": "Coverage",
     "date": "Date",
 }
 # Where "better" is the small end, a first click sorts ascending.

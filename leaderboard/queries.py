@@ -38,6 +38,7 @@ SORT_KEYS = (
     "eff100",
     "pass100",
     "n",
+    "covered",
     "date",
 )
 
@@ -49,6 +50,10 @@ class LeaderboardFilters:
     size_min: float | None = None  # parameters, billions
     size_max: float | None = None
     q: str = ""  # part of the model's name
+    # Only submissions with samples for every active problem. Off by default: an uncovered
+    # problem already counts 0, so a partial submission ranks low, not high, and the
+    # coverage column says which rows are partial.
+    complete: bool = False
     sort: str = "rank"
     direction: str = "asc"
 
@@ -86,6 +91,9 @@ class LeaderboardRow:
     submission_id: int
     date: datetime
     n: int  # the fewest samples on a scored problem: bounds the k that can be reported
+    covered: int  # scored problems the submission has samples for
+    complete: bool  # it has samples for every active problem
+    isolation: str  # the sandbox's isolation the submission was evaluated under
     rank: int
     eff1: float
     eff1_ci_low: float
@@ -107,14 +115,15 @@ class LeaderboardTable:
     problems: tuple[ProblemRef, ...]  # the problems scored, in index order
     rows: tuple[LeaderboardRow, ...]  # after the model filters, in the requested order
     ranked_models: int  # rows before the model filters: what ranks are out of
-    # Per row (aligned with rows) and per scored problem: eff@1 and pass@1.
+    # Per row (aligned with rows) and per scored problem: eff@1, pass@1, has samples.
     eff1: np.ndarray = field(repr=False)
     pass1: np.ndarray = field(repr=False)
+    covered: np.ndarray = field(repr=False)
 
     def rows_between(self, start: int, stop: int) -> "LeaderboardTable":
         """The same table with only rows[start:stop] (one page of it)."""
         return replace(self, rows=self.rows[start:stop], eff1=self.eff1[start:stop],
-                       pass1=self.pass1[start:stop])
+                       pass1=self.pass1[start:stop], covered=self.covered[start:stop])
 
     @cached_property  # the template asks on every row: computed once, not 500 x 500 times
     def ks(self) -> tuple[int, ...]:
@@ -150,7 +159,7 @@ def _latest_per_model(current_hash: str) -> dict[int, dict]:
     """model id -> its leaderboard submission's id, created and finished."""
     latest: dict[int, dict] = {}
     for submission in leaderboard_submissions(current_hash).values(
-        "id", "model_id", "created", "finished"
+        "id", "model_id", "created", "finished", "environment__isolation"
     ):
         latest.setdefault(submission["model_id"], submission)
     return latest
@@ -189,6 +198,8 @@ def leaderboard_table(filters: LeaderboardFilters) -> LeaderboardTable:
         else np.ones(len(problems), dtype=bool)
     )
     metrics = scores.metrics(scope)
+    covered = scores.covered[:, scope].sum(axis=1)
+    complete = scores.covered.all(axis=1)
     low, high = stats.bootstrap_mean_ci(scores.eff[1][:, scope])
     ranks = stats.overlap_ranks(low, high)
     per_tag = {
@@ -210,6 +221,9 @@ def leaderboard_table(filters: LeaderboardFilters) -> LeaderboardTable:
                 submission_id=submission["id"],
                 date=submission["finished"] or submission["created"],
                 n=int(metrics["n"][i]),
+                covered=int(covered[i]),
+                complete=bool(complete[i]),
+                isolation=submission["environment__isolation"] or "",
                 rank=int(ranks[i]),
                 eff1=metrics["eff1"][i],
                 eff1_ci_low=float(low[i]),
@@ -237,6 +251,7 @@ def leaderboard_table(filters: LeaderboardFilters) -> LeaderboardTable:
         ranked_models=len(rows),
         eff1=scores.eff[1][np.ix_(picked, scope)],
         pass1=scores.passed[1][np.ix_(picked, scope)],
+        covered=scores.covered[np.ix_(picked, scope)],
     )
 
 
@@ -318,6 +333,8 @@ class _Scores:
 
 
 def _matches(row: LeaderboardRow, filters: LeaderboardFilters) -> bool:
+    if filters.complete and not row.complete:
+        return False
     if filters.weights == "open" and not row.open_weights:
         return False
     if filters.weights == "closed" and row.open_weights:
@@ -360,22 +377,49 @@ def _order(
 @dataclass(frozen=True)
 class HardProblem:
     problem: ProblemRef
-    mean_eff1: float
+    mean_eff1: float  # over the models that cover the problem
     mean_pass1: float
     solved_by: int  # models with pass@1 > 0
+    covered_by: int  # models with samples for the problem
 
 
 def hardest_problems(table: LeaderboardTable) -> list[HardProblem]:
-    """The table's problems by mean eff@1 over its models, lowest first."""
-    if not table.rows:
-        return []
-    mean_eff, mean_pass = table.eff1.mean(axis=0), table.pass1.mean(axis=0)
-    solved = (table.pass1 > 0).sum(axis=0)
+    """The table's problems by mean eff@1 over the models that cover each, lowest first.
+
+    Averaging over every model instead would rank a problem hard because few sample files
+    happen to include it. Problems no model covers are left out.
+    """
+    counts = table.covered.sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        mean_eff = (table.eff1 * table.covered).sum(axis=0) / counts
+        mean_pass = (table.pass1 * table.covered).sum(axis=0) / counts
+    solved = ((table.pass1 > 0) & table.covered).sum(axis=0)
     problems = [
-        HardProblem(problem, float(mean_eff[j]), float(mean_pass[j]), int(solved[j]))
+        HardProblem(problem, float(mean_eff[j]), float(mean_pass[j]), int(solved[j]),
+                    int(counts[j]))
         for j, problem in enumerate(table.problems)
+        if counts[j]
     ]
     return sorted(problems, key=lambda hard: (hard.mean_eff1, hard.mean_pass1, hard.problem.index))
+
+
+def eff1_noise(table: LeaderboardTable) -> np.ndarray:
+    """Per row and scored problem, the standard error of its eff@1 (stats.eff1_standard_error).
+
+    Reads every sample of the table's rows: meant for the few dozen rows /compare/ shows.
+    An uncovered problem gets the re-run floor (it is never compared: nothing solves it).
+    """
+    noise = np.full(table.eff1.shape, stats.RERUN_NOISE)
+    row_of = {row.submission_id: i for i, row in enumerate(table.rows)}
+    column_of = {problem.id: j for j, problem in enumerate(table.problems)}
+    for submission_id, problem_id, samples in ProblemResult.objects.filter(
+        submission_id__in=row_of, problem_id__in=column_of
+    ).values_list("submission_id", "problem_id", "samples"):
+        if samples:
+            noise[row_of[submission_id], column_of[problem_id]] = stats.eff1_standard_error(
+                [sample["efficiency"] for sample in samples]
+            )
+    return noise
 
 
 @dataclass(frozen=True)

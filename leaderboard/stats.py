@@ -1,13 +1,21 @@
-"""The leaderboard's statistics: bootstrap intervals, tie-aware ranks and win rates.
+"""The leaderboard's statistics: bootstrap intervals, tie-aware ranks, noise-aware win rates.
 
 Plain numpy, no Django, so every figure on the site can be checked by hand in a unit test.
 """
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 # Fixed so that a page shows the same interval on every load for the same results.
 BOOTSTRAP_SEED = 20250101
 BOOTSTRAP_RESAMPLES = 1000
+# One standard deviation of a problem's eff@1 between re-runs of the same samples: measured
+# at 0.01-0.02 (median) and up to 0.09 per problem on an idle 2-core machine (BENCHMARKS.md
+# section 2), more on a busy one. A pairwise comparison calls closer differences ties.
+RERUN_NOISE = 0.05
+TIE_Z = 1.96  # two-sided 95%
 
 
 def bootstrap_mean_ci(
@@ -56,25 +64,76 @@ def overlap_ranks(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return 1 + above
 
 
-def win_rates(efficiency: np.ndarray, solved: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def eff1_standard_error(efficiencies: Sequence[float], floor: float = RERUN_NOISE) -> float:
+    """Standard error of one problem's eff@1, the mean of its n sample efficiencies.
+
+    The spread between the samples (s / sqrt(n)) covers which samples a model happened to
+    write; `floor` adds what re-running the same samples moves a problem's eff@1 by, which
+    one sample (n = 1) or identical samples cannot show.
+    """
+    values = np.asarray(efficiencies, dtype=float)
+    spread = values.var(ddof=1) / len(values) if len(values) > 1 else 0.0
+    return float(np.sqrt(spread + floor**2))
+
+
+@dataclass(frozen=True)
+class WinRates:
+    """Pairwise comparison of models a (row) and b (column) over the problems both solve."""
+
+    rates: np.ndarray  # a's wins plus half its ties, over common; NaN without common problems
+    low: np.ndarray  # Wilson interval of the rate
+    high: np.ndarray
+    wins: np.ndarray  # problems a wins beyond the noise
+    ties: np.ndarray  # problems within the noise
+    common: np.ndarray  # problems both solve
+
+
+def win_rates(
+    efficiency: np.ndarray,
+    solved: np.ndarray,
+    noise: np.ndarray | None = None,
+    z: float = TIE_Z,
+) -> WinRates:
     """Pairwise win rates over the problems both models solve (EvalPerf's comparison).
 
-    efficiency and solved are (models x problems). For models a and b, the problems
-    considered are those both solve; a wins one where its efficiency is higher, and a tie
-    counts half. Returns (rates, common): rates[a, b] is a's share of wins over b (NaN when
-    they share no solved problem, and on the diagonal) and common[a, b] the number of
-    problems the rate is over.
+    efficiency, solved and noise (the standard error of each efficiency, see
+    eff1_standard_error) are (models x problems). For models a and b, the problems
+    considered are those both solve; a wins one where its efficiency is higher by more than
+    z standard errors of the difference, anything closer is a tie and counts half. Without
+    `noise` only exact equality ties.
     """
     eff = np.asarray(efficiency, dtype=float)
     both = np.asarray(solved, dtype=bool).astype(float)
-    if eff.shape != both.shape or eff.ndim != 2:
-        raise ValueError("win_rates: efficiency and solved must be 2-D arrays of one shape")
+    variance = np.zeros_like(eff) if noise is None else np.asarray(noise, dtype=float) ** 2
+    if eff.shape != both.shape or eff.shape != variance.shape or eff.ndim != 2:
+        raise ValueError("win_rates: efficiency, solved and noise must be 2-D arrays of one shape")
     common = both @ both.T
     wins = np.zeros_like(common)
+    ties = np.zeros_like(common)
     # One row at a time: models x problems memory rather than models² x problems.
     for a in range(len(eff)):
         diff = eff[a] - eff
-        wins[a] = (((diff > 0) + 0.5 * (diff == 0)) * both[a] * both).sum(axis=1)
-    rates = np.divide(wins, common, out=np.full_like(wins, np.nan), where=common > 0)
+        margin = z * np.sqrt(variance[a] + variance)
+        counted = both[a] * both
+        wins[a] = ((diff > margin) * counted).sum(axis=1)
+        ties[a] = ((np.abs(diff) <= margin) * counted).sum(axis=1)
+    score = wins + 0.5 * ties
+    rates = np.divide(score, common, out=np.full_like(score, np.nan), where=common > 0)
     np.fill_diagonal(rates, np.nan)
-    return rates, common.astype(int)
+    low, high = wilson_interval(rates, common, z)
+    return WinRates(rates, low, high, wins.astype(int), ties.astype(int), common.astype(int))
+
+
+def wilson_interval(
+    rate: np.ndarray, count: np.ndarray, z: float = TIE_Z
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a share observed over `count` trials (NaN where count is 0).
+
+    Unlike the normal approximation it stays inside [0, 1] and is wide for a few problems.
+    """
+    p = np.asarray(rate, dtype=float)
+    n = np.asarray(count, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half

@@ -28,8 +28,44 @@ def test_win_rates_over_problems_both_solve(client, board):
     heatmap = figure(html, "win-rates")["data"][0]
     assert heatmap["y"] == ["A", "B"]
     assert heatmap["z"] == [[None, 75.0], [25.0, None]]
+    # wins, ties, losses, problems, interval: one win and one tie over two problems.
+    assert heatmap["customdata"][0][1][:4] == [1, 1, 0, 2]
     table = html.split('<table class="win-rates">', 1)[1].split("</table>", 1)[0]
     assert "75.0%" in table and "25.0%" in table and 'title="over 2 problems"' in table
+    # Two problems leave the rate very uncertain: the interval says so.
+    assert '<span class="ci">' in table and "1–1–0" in table and "0–1–1" in table
+
+
+def test_a_rerun_of_the_same_samples_is_a_tie(client):
+    """The same file evaluated twice moves every problem a little: ties, not 83% to 17%."""
+    problems = [make_problem(i) for i in range(6)]
+    first = [0.80, 0.42, 0.95, 0.10, 0.61, 0.33]
+    moves = [0.03, -0.02, 0.04, 0.02, 0.03, 0.05]
+    second = [e + m for e, m in zip(first, moves, strict=True)]
+    for name, effs in [("Run 1", first), ("Run 2", second)]:
+        submission = make_submission(make_model(name))
+        for problem, eff in zip(problems, effs, strict=True):
+            add_result(submission, problem, [eff, eff - 0.01])
+    html = client.get(reverse("leaderboard:compare"), {"sort": "model"}).content.decode()
+    assert figure(html, "win-rates")["data"][0]["z"] == [[None, 50.0], [50.0, None]]
+    table = html.split('<table class="win-rates">', 1)[1].split("</table>", 1)[0]
+    assert "0–6–0" in table and "83.3%" not in table
+
+
+def test_samples_that_spread_widely_make_wider_ties(client):
+    problems = [make_problem(i) for i in range(2)]
+    # eff@1 0.5 against 0.3: decisive with tight samples, a tie when the samples scatter.
+    for name, effs in [("Steady", [0.5, 0.5, 0.5, 0.5]), ("Other", [0.3, 0.3, 0.3, 0.3]),
+                       ("Scattered", [0.1, 0.9, 0.1, 0.9])]:
+        submission = make_submission(make_model(name))
+        for problem in problems:
+            add_result(submission, problem, effs)
+    html = client.get(reverse("leaderboard:compare"), {"sort": "model"}).content.decode()
+    names = figure(html, "win-rates")["data"][0]["y"]
+    z = figure(html, "win-rates")["data"][0]["z"]
+    other, scattered, steady = names.index("Other"), names.index("Scattered"), names.index("Steady")
+    assert z[steady][other] == 100.0
+    assert z[scattered][other] == 50.0
 
 
 def test_scatter_of_eff_against_pass(client, board):

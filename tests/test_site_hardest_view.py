@@ -16,6 +16,8 @@ def board():
         submission = make_submission(make_model(name))
         for problem, eff in zip((easy, hard, middling), effs, strict=True):
             add_result(submission, problem, [eff])
+    # Covers problem 0 only: it must not drag the means of problems 1 and 2 down.
+    add_result(make_submission(make_model("Partial")), easy, [0.2])
     hidden = make_submission(make_model("Hidden"), visibility="hidden")
     add_result(hidden, easy, [None])  # would make problem 0 the hardest if it counted
 
@@ -30,8 +32,9 @@ def test_hardest_first_over_leaderboard_models(client, board):
     html = response.content.decode()
     assert reverse("leaderboard:hardest") == "/problems/hardest/"
     assert listed(html) == ["HumanEval/1", "HumanEval/2", "HumanEval/0"]
-    assert "5.0%" in html  # mean eff@1 of problem 1: (0.1 + 0) / 2
-    assert "1 of 2" in html
+    assert "5.0%" in html  # mean eff@1 of problem 1: (0.1 + 0) / 2, Partial not counted
+    assert "60.0%" in html  # problem 0: (0.9 + 0.7 + 0.2) / 3
+    assert "1 of 2</td><td class=\"num\">2 of 3" in html  # solved by 1 of the 2 covering
 
 
 def test_tag_narrows_the_list(client, board):

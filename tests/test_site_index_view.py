@@ -112,3 +112,15 @@ def test_a_long_leaderboard_is_shown_a_page_at_a_time(client, db):
     assert names_in_table(html)[0] == "Model 100"
     html = client.get(reverse("leaderboard:index"), {"sort": "model", "page": "x"}).content.decode()
     assert names_in_table(html)[0] == "Model 000"
+
+
+def test_coverage_column_and_complete_filter(client, board):
+    partial = make_submission(make_model("Partial"))
+    add_result(partial, board[0], [0.8])
+    html = client.get(reverse("leaderboard:index"), {"sort": "model"}).content.decode()
+    assert names_in_table(html) == ["Alpha", "Beta", "Partial"]
+    body = leaderboard_body(html)
+    assert body.count(">2 / 2</td>") == 2 and '<td class="num partial">1 / 2</td>' in body
+    assert "does not include timing noise" in html
+    complete = client.get(reverse("leaderboard:index"), {"complete": "on"}).content.decode()
+    assert sorted(names_in_table(complete)) == ["Alpha", "Beta"]

@@ -174,10 +174,28 @@ def test_query_count_does_not_grow_with_models(board):
 
 def test_hardest_problems_lowest_mean_first(board):
     hard = hardest_problems(leaderboard_table(LeaderboardFilters()))
-    # Mean eff@1 per problem: 0 -> (0.9+0.2+0.8)/3, 1 -> (0.8+0+0.4)/3, 2 -> 1.4/3, 3 -> 0.8/3
-    assert [h.problem.index for h in hard] == [3, 1, 2, 0]
-    assert hard[0].mean_eff1 == pytest.approx(0.8 / 3)
-    assert hard[1].solved_by == 2
+    # Mean eff@1 over the models that cover each problem: 0 -> (0.9+0.2+0.8)/3,
+    # 1 -> (0.8+0+0.4)/3, 2 -> (1.0+0.4)/2, 3 -> (0.7+0.1)/2 (Partial covers only 0 and 1:
+    # counting it as 0 on 2 and 3 would rank them harder than they are).
+    by_index = {h.problem.index: h for h in hard}
+    assert {h.problem.index for h in hard[:2]} == {1, 3}  # both 0.4
+    assert [h.problem.index for h in hard[2:]] == [0, 2]
+    assert by_index[3].mean_eff1 == pytest.approx(0.4)
+    assert by_index[2].mean_eff1 == pytest.approx(0.7)
+    assert by_index[1].solved_by == 2 and by_index[1].covered_by == 3
+    assert by_index[2].covered_by == 2
+
+
+def test_coverage_per_row_and_the_complete_filter(board):
+    table = leaderboard_table(LeaderboardFilters())
+    assert row(table, "Partial").covered == 2 and not row(table, "Partial").complete
+    assert row(table, "Fast").covered == 4 and row(table, "Fast").complete
+    complete = leaderboard_table(LeaderboardFilters(complete=True))
+    assert [r.name for r in complete.rows] == ["Fast", "Slow"]
+    # Ranks stay those among every model.
+    assert [r.rank for r in complete.rows] == [row(table, "Fast").rank, row(table, "Slow").rank]
+    # Under a tag, coverage counts the tag's problems.
+    assert row(leaderboard_table(LeaderboardFilters(tag="math")), "Partial").covered == 1
 
 
 def test_problem_results_lists_leaderboard_models_only(board):

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 
 from leaderboard import charts, stats
 from leaderboard.filters import LeaderboardFilterForm, sort_columns
-from leaderboard.queries import leaderboard_table
+from leaderboard.queries import eff1_noise, leaderboard_table
 from leaderboard.views.cached import cached_page
 
 # A win-rate heatmap stops being readable well before this many models.
@@ -39,19 +39,19 @@ def compare(request: HttpRequest) -> HttpResponse:
     def context() -> dict:
         form = LeaderboardFilterForm(request.GET)
         table = leaderboard_table(form.filters())
-        shown = table.rows[:COMPARE_MAX_MODELS]
-        rates, common = stats.win_rates(table.eff1[: len(shown)], table.pass1[: len(shown)] > 0)
-        names = [row.name for row in shown]
+        compared = table.rows_between(0, COMPARE_MAX_MODELS)
+        result = stats.win_rates(compared.eff1, compared.pass1 > 0, eff1_noise(compared))
         return {
             "form": form,
             "table": table,
-            "shown": shown,
+            "shown": compared.rows,
             "max_models": COMPARE_MAX_MODELS,
+            "rerun_noise": stats.RERUN_NOISE,
             "matrix": [
-                (row, [_cell(rate, count) for rate, count in zip(rate_row, count_row, strict=True)])
-                for row, rate_row, count_row in zip(shown, rates, common, strict=True)
+                (row, [_cell(result, a, b) for b in range(len(compared.rows))])
+                for a, row in enumerate(compared.rows)
             ],
-            "win_rates": charts.win_rate_heatmap(names, rates, common),
+            "win_rates": charts.win_rate_heatmap([row.name for row in compared.rows], result),
             "scatter": charts.eff_pass_scatter(table),
         }
 
@@ -70,5 +70,17 @@ def _page_links(request: HttpRequest, page: Page) -> dict[str, str]:
     return links
 
 
-def _cell(rate: float, count: int) -> tuple[float | None, int]:
-    return (None if math.isnan(rate) else float(rate), int(count))
+def _cell(result: stats.WinRates, a: int, b: int) -> dict:
+    """Row a against column b: the rate (None without common problems), its interval, counts."""
+    rate = float(result.rates[a, b])
+    wins, ties, common = (int(result.wins[a, b]), int(result.ties[a, b]),
+                          int(result.common[a, b]))
+    return {
+        "rate": None if math.isnan(rate) else rate,
+        "low": float(result.low[a, b]),
+        "high": float(result.high[a, b]),
+        "wins": wins,
+        "ties": ties,
+        "losses": common - wins - ties,
+        "common": common,
+    }
