@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q
 
-from evaluation.results import PASSED, STATUSES
+from evaluation.results import STATUSES
 from leaderboard.models import ProblemResult, Submission
-from leaderboard.queries import KS, TagRef
+from leaderboard.queries import KS, OUTCOME_LABELS, OUTCOMES, TagRef, outcome
 from problems.models import Problem, Tag, problem_set_hash
 
 
@@ -28,7 +28,8 @@ class ProblemLine:
     pass_at_k: dict[int, float]
     eff_at_k: dict[int, float]
     status_counts: dict[str, int]  # every status in evaluation.results.STATUSES, in order
-    sample_statuses: tuple[str, ...]  # in file order: sample i is the i-th
+    outcome_counts: dict[str, int]  # every one of queries.OUTCOMES, in order
+    sample_outcomes: tuple[str, ...]  # in file order: sample i is the i-th
 
     @property
     def covered(self) -> bool:
@@ -50,9 +51,11 @@ class Breakdown:
     problems: tuple[ProblemLine, ...]  # active problems, then other problems it has results for
     metrics: dict[str, float | None]  # "pass@k" / "eff@k" over the active problems
     tags: tuple[tuple[TagRef, float | None, float | None], ...]  # (tag, eff@1, pass@1)
-    levels: tuple[float, ...]  # mean efficiency per level over the active problems
+    # Mean efficiency per level over the active problems; None for a level that only checks
+    # correctness (hardness 0 on every problem), which has no efficiency to show.
+    levels: tuple[float | None, ...]
 
-    statuses = STATUSES
+    outcomes = tuple((name, OUTCOME_LABELS[name]) for name in OUTCOMES)
 
     @property
     def ks(self) -> tuple[int, ...]:
@@ -107,13 +110,16 @@ def submission_breakdown(submission: Submission) -> Breakdown:
         problems=tuple(lines.values()),
         metrics=_metrics(active),
         tags=tuple(tag_rows),
-        levels=_average_levels(level_means),
+        levels=_average_levels(
+            level_means, [p.to_spec().hardness for p in problems if p.active]
+        ),
     )
 
 
 def _line(problem: Problem, result: dict | None) -> ProblemLine:
     samples = result["samples"] if result else []
     counts = Counter(sample["status"] for sample in samples)
+    outcomes = [outcome(sample) for sample in samples]
     return ProblemLine(
         index=problem.index,
         task_id=problem.task_id,
@@ -125,7 +131,8 @@ def _line(problem: Problem, result: dict | None) -> ProblemLine:
         pass_at_k={int(k): v for k, v in result["pass_at_k"].items()} if result else {},
         eff_at_k={int(k): v for k, v in result["eff_at_k"].items()} if result else {},
         status_counts={status: counts.get(status, 0) for status in STATUSES},
-        sample_statuses=tuple(sample["status"] for sample in samples),
+        outcome_counts={name: outcomes.count(name) for name in OUTCOMES},
+        sample_outcomes=tuple(outcomes),
     )
 
 
@@ -147,19 +154,24 @@ def _metrics(active: list[ProblemLine]) -> dict[str, float | None]:
 
 
 def _level_means(result: dict | None) -> list[float]:
-    """A problem's mean efficiency per level over its samples; a failed sample scores 0."""
+    """A problem's mean efficiency per level over its samples; an incorrect sample scores 0.
+
+    A correct sample censored on a level (timeout, memory) keeps its earlier levels' scores.
+    """
     if not result or not result["samples"]:
         return []
     samples = result["samples"]
     width = max(len(sample["levels"]) for sample in samples)
     table = np.zeros((len(samples), width))
     for i, sample in enumerate(samples):
-        if sample["status"] == PASSED:
+        if sample["correct"]:
             table[i, : len(sample["levels"])] = sample["levels"]
     return list(table.mean(axis=0))
 
 
-def _average_levels(per_problem: list[list[float]]) -> tuple[float, ...]:
+def _average_levels(
+    per_problem: list[list[float]], hardness: list[tuple[float, ...]]
+) -> tuple[float | None, ...]:
     """Mean over all active problems; an uncovered problem scores 0 on every level."""
     if not per_problem:
         return ()
@@ -167,7 +179,11 @@ def _average_levels(per_problem: list[list[float]]) -> tuple[float, ...]:
     table = np.zeros((len(per_problem), width))
     for i, means in enumerate(per_problem):
         table[i, : len(means)] = means
-    return tuple(float(value) for value in table.mean(axis=0))
+    timed = [any(len(h) > level and h[level] > 0 for h in hardness) for level in range(width)]
+    return tuple(
+        float(value) if weighted else None
+        for value, weighted in zip(table.mean(axis=0), timed, strict=True)
+    )
 
 
 def _mean(values) -> float:

@@ -20,7 +20,7 @@ import numpy as np
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from evaluation.results import PASSED, STATUSES
+from evaluation.results import ERROR, KILLED, MEMORY, PASSED, TIMEOUT, WRONG_ANSWER
 from leaderboard import stats
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, Tag, problem_set_hash
@@ -422,6 +422,28 @@ def eff1_noise(table: LeaderboardTable) -> np.ndarray:
     return noise
 
 
+# How a sample ended, as ENAMEL means it: a sample correct on level 0 that times out or runs
+# out of memory on a later level is "censored" (those levels score 0), not a failure.
+CENSORED = "censored"
+OUTCOMES = (PASSED, CENSORED, WRONG_ANSWER, ERROR, TIMEOUT, MEMORY, KILLED)
+OUTCOME_LABELS = {
+    PASSED: "correct",
+    CENSORED: "correct, censored",
+    WRONG_ANSWER: "wrong answer",
+    ERROR: "error",
+    TIMEOUT: "timeout on level 0",
+    MEMORY: "out of memory on level 0",
+    KILLED: "killed",
+}
+
+
+def outcome(sample: dict) -> str:
+    """One of OUTCOMES for a stored sample (SampleResult.to_dict())."""
+    if sample["correct"]:
+        return PASSED if sample["status"] == PASSED else CENSORED
+    return sample["status"]
+
+
 @dataclass(frozen=True)
 class ModelOnProblem:
     name: str
@@ -431,17 +453,14 @@ class ModelOnProblem:
     c: int
     pass1: float
     eff1: float
-    efficiencies: tuple[float, ...]  # per sample, in file order; a failed sample scores 0
-    status_counts: dict[str, int]
+    efficiencies: tuple[float, ...]  # per sample, in file order; an incorrect one scores 0
+    outcome_counts: dict[str, int]  # every one of OUTCOMES, in order
 
     @property
     def outcomes(self) -> str:
-        """ "2 passed, 1 wrong answer": the statuses that occurred, in STATUSES order."""
-        return ", ".join(
-            f"{count} {status.replace('_', ' ')}"
-            for status, count in self.status_counts.items()
-            if count
-        )
+        """ "2 correct, 1 wrong answer": the outcomes that occurred, in OUTCOMES order."""
+        counts = self.outcome_counts.items()
+        return ", ".join(f"{count} {OUTCOME_LABELS[name]}" for name, count in counts if count)
 
     @property
     def spread(self) -> tuple[float, float, float]:
@@ -469,7 +488,7 @@ def problem_results(problem: Problem) -> list[ModelOnProblem]:
     )
     entries = []
     for submission_id, name, slug, n, c, pass_at_k, eff_at_k, samples in results:
-        statuses = [sample["status"] for sample in samples]
+        outcomes = [outcome(sample) for sample in samples]
         entries.append(
             ModelOnProblem(
                 name=name,
@@ -479,11 +498,9 @@ def problem_results(problem: Problem) -> list[ModelOnProblem]:
                 c=c,
                 pass1=pass_at_k.get("1", 0.0),
                 eff1=eff_at_k.get("1", 0.0),
-                efficiencies=tuple(
-                    sample["efficiency"] if sample["status"] == PASSED else 0.0
-                    for sample in samples
-                ),
-                status_counts={status: statuses.count(status) for status in STATUSES},
+                # Scoring gives an incorrect sample 0, a censored one its earlier levels' share.
+                efficiencies=tuple(sample["efficiency"] for sample in samples),
+                outcome_counts={name: outcomes.count(name) for name in OUTCOMES},
             )
         )
     return sorted(entries, key=lambda entry: (-entry.eff1, -entry.pass1, entry.name.casefold()))

@@ -72,6 +72,7 @@ def sample(efficiency: float | None, error: str = "") -> dict:
     if efficiency is None:
         return {
             "status": WRONG_ANSWER,
+            "correct": False,
             "efficiency": 0.0,
             "levels": [],
             "times": [0.001],
@@ -82,6 +83,7 @@ def sample(efficiency: float | None, error: str = "") -> dict:
         }
     return {
         "status": PASSED,
+        "correct": True,
         "efficiency": efficiency,
         "levels": [efficiency] * 4,
         "times": [0.001, 0.01, 0.1, 1.0],

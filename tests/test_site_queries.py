@@ -204,4 +204,4 @@ def test_problem_results_lists_leaderboard_models_only(board):
     entries = problem_results(board["problems"][0])
     assert [e.name for e in entries] == ["Fast", "Partial", "Slow"]
     assert entries[0].efficiencies == (0.9,)
-    assert entries[0].status_counts["passed"] == 1
+    assert entries[0].outcome_counts["passed"] == 1
