@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Redoc's assets for /api/docs/, served by us: no CDN
     "problems",
     "evaluation",
     "leaderboard",
@@ -133,6 +134,8 @@ CACHES = {
 }
 # The longest one problem's evaluation may take before its job is failed (and retried).
 EVALUATION_JOB_TIMEOUT = int(os.environ.get("EVALUATION_JOB_TIMEOUT", "3600"))
+# A problem's samples run as jobs of at most this many, spread over the workers.
+EVALUATION_CHUNK_SAMPLES = int(os.environ.get("EVALUATION_CHUNK_SAMPLES", "20"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -172,6 +175,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The efficiency of LLM-generated code on ENAMEL (eff@k)",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
 }
 
 LANGUAGE_CODE = "en-us"

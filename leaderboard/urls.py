@@ -1,15 +1,29 @@
+from django.conf import settings
 from django.contrib import admin
+from django.http import FileResponse, HttpRequest
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from drf_spectacular.views import SpectacularRedocView
 
 from leaderboard.health import healthz
 
+
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> FileResponse:
+    # Browsers ask for /favicon.ico whatever the page links, outside STATIC_URL.
+    return FileResponse(open(settings.BASE_DIR / "static" / "favicon.ico", "rb"),
+                        content_type="image/x-icon")
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Before problems/: the public site owns /problems/hardest/.
     path("", include("leaderboard.site_urls")),
     path("problems/", include("problems.urls")),
     path("accounts/", include("leaderboard.accounts")),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="api-docs"),
     path("api/", include("leaderboard.api.urls")),
     path("", include("leaderboard.upload_urls")),
 ]
