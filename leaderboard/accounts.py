@@ -1,14 +1,18 @@
-"""Sign up, log in and log out: Django's auth forms and views, with our templates."""
+"""Sign up, log in and log out (Django's auth forms and views, with our templates), and the
+API token page."""
 
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from rest_framework.authtoken.models import Token
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -35,8 +39,23 @@ def _next_url(request: HttpRequest) -> str:
     return settings.LOGIN_REDIRECT_URL
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def token(request: HttpRequest) -> HttpResponse:
+    """Create (or replace) and revoke the user's API token. A new key is shown once, in the
+    response to the POST that made it: the page never shows an existing key again."""
+    new_key = ""
+    if request.method == "POST":
+        Token.objects.filter(user=request.user).delete()
+        if request.POST.get("action") == "create":
+            new_key = Token.objects.create(user=request.user).key
+    existing = Token.objects.filter(user=request.user).first()
+    return render(request, "registration/token.html", {"existing": existing, "new_key": new_key})
+
+
 urlpatterns = [
     path("signup/", signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("token/", token, name="token"),
 ]
