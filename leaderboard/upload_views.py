@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -36,6 +37,16 @@ def submit(request: HttpRequest) -> HttpResponse:
                 return redirect("uploads:status", submission.pk)
     limit_notice = rate_limit_message(wait) if wait and not form.non_field_errors() else ""
     return render(request, "leaderboard/submit.html", {"form": form, "limit_notice": limit_notice})
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's own submissions, newest first, whatever their visibility."""
+    submissions = (
+        Submission.objects.filter(submitter=request.user).select_related("model").defer("upload")
+    )
+    page = Paginator(submissions, 50).get_page(request.GET.get("page"))
+    return render(request, "leaderboard/my_submissions.html", {"page": page})
 
 
 def status(request: HttpRequest, pk: int) -> HttpResponse:

@@ -71,9 +71,10 @@ def test_finished_submission_shows_metrics_and_stops_polling(client: Client, own
     submission.save()
     client.force_login(owner)
     html = get(client, submission).content.decode()
-    assert "eff@1" in html and "0.457" in html
+    assert "eff@1" in html and "45.7%" in html and "75.0%" in html  # as on every other page
     assert "data-finished" in html
     assert ">Refresh</a>" not in html
+    assert f'href="{reverse("leaderboard:submission", args=[submission.pk])}"' in html
 
 
 def test_warnings_are_shown(client: Client, owner, submission):
