@@ -2,12 +2,13 @@
 
 from django.urls import path, re_path
 
-from leaderboard.views import exports, hardest, index, model, sample, submission
+from leaderboard.views import exports, hardest, index, methodology, model, sample, submission
 
 app_name = "leaderboard"
 urlpatterns = [
     path("", index.index, name="index"),
     path("compare/", index.compare, name="compare"),
+    path("methodology/", methodology.methodology, name="methodology"),
     path("models/<slug:slug>/", model.model_detail, name="model"),
     path("submissions/<int:pk>/", submission.submission_detail, name="submission"),
     path(
