@@ -13,7 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from leaderboard.breakdown import Breakdown
-from leaderboard.queries import LeaderboardTable
+from leaderboard.profiles import Profile
+from leaderboard.queries import LeaderboardTable, ProblemProfile
 from leaderboard.stats import WinRates
 
 _LAYOUT = {
@@ -192,4 +193,40 @@ def efficiency_boxes(names: Sequence[str], efficiencies: Sequence[Sequence[float
         xaxis={"title": {"text": "sample efficiency % (above 100: faster than the reference)"},
                "range": _range(*xs)},
         yaxis={"autorange": "reversed", "automargin": True},
+    )
+
+
+def _exponent(value: float | None) -> str:
+    return "?" if value is None else f"{value:.2f}"
+
+
+def profile_lines(profile: ProblemProfile) -> dict | None:
+    """Time against input size, log-log, per timed level: the reference and each model's
+    median correct sample. A line's slope is its growth exponent."""
+    lines: list[tuple[str, Profile, dict]] = []
+    if profile.reference:
+        lines.append(("reference", profile.reference, {"color": "#1b1f24", "dash": "dash"}))
+    lines += [(model.name, model.profile, {}) for model in profile.models]
+    lines = [line for line in lines if any(t is not None for t in line[1].times)]
+    if not lines:
+        return None
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=list(found.sizes),
+                y=list(found.times),
+                name=_label(f"{name} (exponent {_exponent(found.exponent)})"),
+                mode="lines+markers",
+                line=style,
+                hovertemplate="size %{x}: %{y:.3s}s<extra>" + _label(name) + "</extra>",
+            )
+            for name, found, style in lines
+        ]
+    )
+    return _figure(
+        fig,
+        height=420,
+        xaxis={"title": {"text": "input size (level)"}, "type": "log"},
+        yaxis={"title": {"text": "slowest test, seconds"}, "type": "log"},
+        legend={"orientation": "h", "y": -0.25},
     )

@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from evaluation.results import ERROR, KILLED, MEMORY, PASSED, TIMEOUT, WRONG_ANSWER
-from leaderboard import stats
+from leaderboard import profiles, stats
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, Tag, problem_set_hash
 
@@ -504,3 +504,54 @@ def problem_results(problem: Problem) -> list[ModelOnProblem]:
             )
         )
     return sorted(entries, key=lambda entry: (-entry.eff1, -entry.pass1, entry.name.casefold()))
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    name: str
+    slug: str
+    submission_id: int
+    sample: int  # the model's correct sample of median efficiency on the problem
+    efficiency: float
+    profile: profiles.Profile
+    kind: str  # profiles.KINDS: its loss against the reference
+
+
+@dataclass(frozen=True)
+class ProblemProfile:
+    """Time against input size on one problem: the reference and each model's median sample."""
+
+    reference: profiles.Profile | None
+    models: tuple[ModelProfile, ...]  # models with a correct sample, best eff@1 first
+
+
+def problem_profile(problem: Problem) -> ProblemProfile:
+    spec = problem.to_spec()
+    latest = _latest_per_model(problem_set_hash())
+    results = ProblemResult.objects.filter(
+        problem=problem, submission_id__in=[s["id"] for s in latest.values()]
+    ).values_list(
+        "submission_id", "submission__model__name", "submission__model__slug", "eff_at_k",
+        "samples",
+    )
+    references, models = [], []
+    for submission_id, name, slug, _, samples in sorted(
+        results, key=lambda result: (-result[3].get("1", 0.0), result[1].casefold())
+    ):
+        found = profiles.problem_profiles(spec.level_sizes, spec.hardness, samples)
+        references.append(list(found.reference_times) or None)
+        if found.median is None:
+            continue
+        efficiency = samples[found.median]["efficiency"]
+        models.append(
+            ModelProfile(name, slug, submission_id, found.median, efficiency,
+                         found.samples[found.median], found.kind(found.median, efficiency))
+        )
+    # Every evaluation timed the reference afresh: the median over them.
+    reference = profiles.median_reference(references)
+    return ProblemProfile(
+        reference=profiles.profile(spec.level_sizes, spec.hardness, reference)
+        if reference
+        else None,
+        models=tuple(models),
+    )

@@ -3,6 +3,8 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet
 from django.views.generic import DetailView, ListView
 
+from leaderboard import charts, profiles
+from leaderboard.queries import problem_profile
 from problems.highlighting import python_html
 from problems.models import Problem, Tag
 
@@ -56,7 +58,16 @@ class ProblemDetailView(DetailView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         spec = self.object.to_spec()
+        profile = problem_profile(self.object)
         context.update(
+            profile=profile,
+            profile_chart=charts.profile_lines(profile),
+            levels_timed=[
+                {"level": level, "size": spec.level_sizes[level]}
+                for level, weight in enumerate(spec.hardness)
+                if weight > 0
+            ],
+            margin=profiles.MARGIN,
             levels=[
                 {"size": size, "tests": tests, "hardness": f"{hardness:g}"}
                 for size, tests, hardness in zip(

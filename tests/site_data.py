@@ -6,8 +6,9 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.text import slugify
 
-from evaluation.metrics import problem_metrics
+from evaluation.metrics import level_efficiency, problem_metrics, sample_efficiency
 from evaluation.results import PASSED, WRONG_ANSWER
+from evaluation.scoring import timeout_seconds
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, Tag, problem_set_hash
 
@@ -92,6 +93,38 @@ def sample(efficiency: float | None, error: str = "") -> dict:
         "error": "",
         "failed_level": None,
     }
+
+
+def timed_sample(times: list[float], reference: list[float], hardness=(0, 3, 3, 4)) -> dict:
+    """A correct sample with these per-level times, scored against the reference's as
+    ENAMEL scores it (so that the reference's times can be solved back from it)."""
+    timeout = timeout_seconds([[r] for r in reference], list(hardness), 2.0)
+    levels = [
+        level_efficiency(t, r, timeout) if weight else 0.0
+        for t, r, weight in zip(times, reference, hardness, strict=True)
+    ]
+    return {
+        **sample(sample_efficiency(levels, list(hardness))),
+        "levels": levels,
+        "times": list(times),
+    }
+
+
+def add_samples(submission: Submission, problem: Problem, samples: list[dict]) -> ProblemResult:
+    """The problem's result from stored samples (see sample() and timed_sample())."""
+    passes, effs = problem_metrics(
+        [s["correct"] for s in samples], [s["efficiency"] for s in samples], KS
+    )
+    return ProblemResult.objects.create(
+        submission=submission,
+        problem=problem,
+        problem_hash=problem.content_hash,
+        n=len(samples),
+        c=sum(s["correct"] for s in samples),
+        pass_at_k={str(k): v for k, v in passes.items()},
+        eff_at_k={str(k): v for k, v in effs.items()},
+        samples=samples,
+    )
 
 
 def add_result(

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,19 @@ from django.conf import settings
 from pygments.formatters import HtmlFormatter
 
 from problems.models import Problem, Tag
+from tests.site_data import (
+    add_samples,
+    make_model,
+    make_problem,
+    make_submission,
+    sample,
+    timed_sample,
+)
+
+
+def figure(html: str, figure_id: str) -> dict:
+    marker = f'id="{figure_id}" type="application/json">'
+    return json.loads(html.split(marker, 1)[1].split("</script>", 1)[0])
 
 
 @pytest.fixture
@@ -77,3 +91,25 @@ def test_pygments_css_matches_the_installed_pygments():
     css = (Path(settings.BASE_DIR) / "static" / "css" / "pygments.css").read_text()
 
     assert HtmlFormatter().get_style_defs(".highlight") in css
+
+
+def test_efficiency_profile_of_reference_and_median_samples(client, db):
+    problem = make_problem(3)  # level sizes 1 10 100 1000, hardness 0 3 3 4
+    reference = [1e-6, 1e-4, 1e-3, 1e-2]  # linear from level 1 on
+    linear = timed_sample([1e-6, 1.5e-4, 1.5e-3, 1.5e-2], reference)
+    quadratic = timed_sample([1e-6, 2e-6, 2e-4, 1.9e-2], reference)
+    add_samples(make_submission(make_model("Linear")), problem, [linear, sample(None)])
+    add_samples(make_submission(make_model("Square")), problem, [sample(None), quadratic])
+    html = client.get(problem.get_absolute_url()).content.decode()
+    table = html.split('<table class="profile">', 1)[1].split("</table>", 1)[0]
+    reference_row = table.split("<th scope=\"row\">Reference</th>", 1)[1].split("</tr>", 1)[0]
+    assert "0.0001 s" in reference_row and "1.00" in reference_row
+    square_row = table.split(">Square</a>", 1)[1].split("</tr>", 1)[0]
+    assert "/submissions/" in square_row and "/samples/3/1/" in square_row
+    assert ">1.99<" in square_row and "algorithmic" in square_row
+    linear_row = table.split(">Linear</a>", 1)[1].split("</tr>", 1)[0]
+    assert ">1.00<" in linear_row and "constant factor" in linear_row
+    lines = figure(html, "profile-lines")
+    assert lines["layout"]["xaxis"]["type"] == "log" and lines["layout"]["yaxis"]["type"] == "log"
+    assert [trace["x"] for trace in lines["data"]] == [[10, 100, 1000]] * 3
+    assert lines["data"][0]["name"] == "reference (exponent 1.00)"
