@@ -24,6 +24,10 @@ class UploadForm(forms.Form):
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
     )
+    evaluate_again = forms.BooleanField(
+        required=False,
+        help_text="Queue the file even if the same bytes were already uploaded for this model",
+    )
 
     def clean(self) -> dict:
         data = super().clean()

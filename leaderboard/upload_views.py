@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from evaluation.formats import SampleFormatError
-from leaderboard.models import Submission
+from leaderboard.models import LanguageModel, Submission
 from leaderboard.queries import visible_submissions
 from leaderboard.ratelimit import rate_limit_message, seconds_until_upload_allowed
 from leaderboard.submissions import submission_progress
@@ -15,6 +16,7 @@ from leaderboard.uploads import queue_upload
 @login_required
 def submit(request: HttpRequest) -> HttpResponse:
     wait = seconds_until_upload_allowed(request.user)
+    duplicate = None
     if request.method != "POST":
         form = UploadForm()
     else:
@@ -23,20 +25,41 @@ def submit(request: HttpRequest) -> HttpResponse:
             form.add_error(None, rate_limit_message(wait))
         elif form.is_valid():
             data = form.cleaned_data
-            try:
-                submission = queue_upload(
-                    model=data["model"],
-                    upload=data["file"],
-                    submitter=request.user,
-                    temperature=data["temperature"],
-                    notes=data["notes"],
-                )
-            except SampleFormatError as error:
-                form.add_error("file", str(error))
+            if not data["evaluate_again"]:
+                duplicate = earlier_upload(data["model"], data["file"], request.user)
+            if duplicate:
+                form.add_error("file", "This file was already uploaded for this model.")
             else:
-                return redirect("uploads:status", submission.pk)
+                try:
+                    submission = queue_upload(
+                        model=data["model"],
+                        upload=data["file"],
+                        submitter=request.user,
+                        temperature=data["temperature"],
+                        notes=data["notes"],
+                    )
+                except SampleFormatError as error:
+                    form.add_error("file", str(error))
+                else:
+                    return redirect("uploads:status", submission.pk)
     limit_notice = rate_limit_message(wait) if wait and not form.non_field_errors() else ""
-    return render(request, "leaderboard/submit.html", {"form": form, "limit_notice": limit_notice})
+    return render(
+        request,
+        "leaderboard/submit.html",
+        {"form": form, "limit_notice": limit_notice, "duplicate": duplicate},
+    )
+
+
+def earlier_upload(model: LanguageModel, upload: UploadedFile, user) -> Submission | None:
+    """The latest submission this user can see of the same bytes for the same model: one
+    they can link to, so nobody learns of another user's unpublished upload."""
+    if model.pk is None:
+        return None
+    content = upload.read()
+    upload.seek(0)
+    # Compared in the database, byte for byte: no stored hash to keep in step.
+    earlier = visible_submissions(user).filter(model=model, upload=content).defer("upload")
+    return earlier.order_by("-created").first()
 
 
 @login_required

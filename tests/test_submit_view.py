@@ -176,3 +176,41 @@ def test_csrf_is_enforced(user, model, queue) -> None:
     response = post(client, good_file(), model=model.pk)
     assert response.status_code == 403
     assert not Submission.objects.exists()
+
+
+def test_duplicate_upload_is_flagged_not_queued_unless_asked(
+    logged_in: Client, model, user, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        post(logged_in, good_file(), model=model.pk)
+    earlier = Submission.objects.get()
+
+    response = post(logged_in, good_file(), model=model.pk)
+    html = response.content.decode()
+    assert response.status_code == 200 and Submission.objects.count() == 1
+    assert 'id="duplicate"' in html
+    assert f'href="{reverse("uploads:status", args=[earlier.pk])}"' in html
+    assert 'name="evaluate_again"' in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(logged_in, good_file(), model=model.pk, evaluate_again="on")
+    assert response.status_code == 302 and Submission.objects.count() == 2
+
+
+def test_other_bytes_or_another_model_are_not_duplicates(logged_in: Client, model) -> None:
+    post(logged_in, good_file(), model=model.pk)
+    other_bytes = enamel_json({0: [solution(0)]})
+    assert post(logged_in, other_bytes, model=model.pk).status_code == 302
+    assert post(logged_in, good_file(), new_model="Coder 13B").status_code == 302
+    assert Submission.objects.count() == 3
+
+
+def test_another_users_unpublished_upload_is_not_revealed(
+    logged_in: Client, model, user
+) -> None:
+    other = get_user_model().objects.create_user("bob", password="pw")
+    logged_in.force_login(other)
+    post(logged_in, good_file(), model=model.pk)
+    logged_in.force_login(user)
+    response = post(logged_in, good_file(), model=model.pk)
+    assert response.status_code == 302 and Submission.objects.count() == 2
