@@ -2,17 +2,19 @@
 
 import contextlib
 import functools
+import os
 import platform
+import signal
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from django.conf import settings
 
-from evaluation import engine
+from evaluation import engine, metrics
 from evaluation.cache import CaseCache
 from evaluation.metrics import average_metrics
-from evaluation.results import ProblemEvaluation
+from evaluation.results import ProblemEvaluation, SampleResult
 from evaluation.sandbox import Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
 
@@ -31,6 +33,42 @@ def open_sandbox() -> Sandbox:
                    zygotes=settings.SANDBOX_ZYGOTES)
 
 
+# This process's sandbox, kept warm across evaluations (a worker runs many jobs), with the
+# settings it was opened under: other settings get a new one.
+_warm: tuple[tuple, Sandbox] | None = None
+
+
+def warm_sandbox() -> Sandbox:
+    """This process's long-lived sandbox: its zygotes start once, not once per job."""
+    global _warm
+    key = (eval_settings().memory_bytes, settings.SANDBOX_ISOLATION, settings.SANDBOX_ZYGOTES)
+    if _warm is None or _warm[0] != key:
+        discard_warm_sandbox()
+        _warm = (key, open_sandbox())
+    return _warm[1]
+
+
+def discard_warm_sandbox() -> None:
+    """Closes the warm sandbox (after an evaluation that did not end normally, whose runs
+    may have left a zygote mid-conversation); the next warm_sandbox() opens a fresh one."""
+    global _warm
+    warm, _warm = _warm, None
+    if warm is not None:
+        warm[1].close()
+
+
+def kill_warm_sandbox() -> None:
+    """SIGKILLs the warm sandbox's zygotes and their children from any thread, without
+    touching its state: the run under way ends as "killed" (SandboxLost), and the sandbox's
+    owner replaces the zygotes at its next run. How a worker stops a running evaluation."""
+    warm = _warm
+    if warm is None:
+        return
+    for process in warm[1].processes:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
 def evaluate_problem(
     spec: ProblemSpec,
     codes: list[str],
@@ -40,10 +78,27 @@ def evaluate_problem(
 ) -> ProblemEvaluation:
     """Evaluates one problem's samples on this worker. Raises engine.EvaluationError when the
     problem itself is broken."""
-    with contextlib.nullcontext(sandbox) if sandbox else open_sandbox() as sandbox:
-        return engine.evaluate_problem(
-            spec, codes, eval_settings(), case_cache(), progress=progress, sandbox=sandbox
-        )
+    try:
+        with contextlib.nullcontext(sandbox) if sandbox else open_sandbox() as sandbox:
+            return engine.evaluate_problem(
+                spec, codes, eval_settings(), case_cache(), progress=progress, sandbox=sandbox
+            )
+    except BaseException:
+        if _warm is not None and sandbox is _warm[1]:
+            discard_warm_sandbox()
+        raise
+
+
+def problem_metrics(
+    samples: Sequence[SampleResult | dict],
+) -> tuple[dict[int, float], dict[int, float]]:
+    """pass@k and eff@k over all of a problem's samples, whichever jobs evaluated them: as
+    engine.evaluate_problem computes them when one job evaluates them all."""
+    results = [s if isinstance(s, SampleResult) else SampleResult.from_dict(s) for s in samples]
+    return metrics.problem_metrics(
+        [s.correct for s in results], [s.efficiency for s in results],
+        [k for k in eval_settings().ks if k <= len(results)],
+    )
 
 
 def validate_problem(spec: ProblemSpec) -> list[str]:

@@ -1,8 +1,12 @@
-"""What the workers run: one job per (submission, problem), then one that sums them up.
+"""What the workers run: one job per chunk of a problem's samples (leaderboard.submissions
+cuts them). The job that lands a problem's last chunk folds its chunks into the
+ProblemResult, and the one that lands the submission's last problem sums the submission up,
+both under the submission's row lock: a finished submission never waits in the queue.
 
 Every job may run twice (a retry after its worker died, a requeue after Redis was lost) or
 after its submission moved on (cancelled, failed, re-evaluated: a new run): it checks the
-database first and writes at most one ProblemResult per problem.
+database first, and writes at most one ChunkResult per chunk (a unique constraint) and one
+ProblemResult per problem.
 """
 
 import logging
@@ -19,8 +23,14 @@ from rq import get_current_job
 from rq.job import Job
 
 from evaluation import api
-from leaderboard.models import ProblemResult, Submission
-from leaderboard.submissions import ACTIVE, PROGRESS_META_KEY, fail_submission, read_samples
+from leaderboard.models import ChunkResult, ProblemResult, Submission, SubmissionSamples
+from leaderboard.submissions import (
+    ACTIVE,
+    PROGRESS_META_KEY,
+    chunk_count,
+    ensure_samples_stored,
+    fail_submission,
+)
 from problems.models import Problem
 
 logger = logging.getLogger(__name__)
@@ -29,72 +39,67 @@ logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 1.0
 
 
-def evaluate_problem_job(submission_id: int, problem_id: int, run: int) -> None:
-    """Evaluates one problem's samples of the submission and stores the result, once."""
+def evaluate_chunk_job(submission_id: int, problem_id: int, chunk: int, run: int) -> None:
+    """Evaluates one chunk of one problem's samples and stores the result, once."""
     submission = _current(submission_id, run)
-    if submission is None:
-        return
-    if ProblemResult.objects.filter(submission_id=submission_id, problem_id=problem_id).exists():
+    if submission is None or _landed(submission_id, problem_id, chunk):
         return
     problem = Problem.objects.get(pk=problem_id)
-    codes = read_samples(submission).samples[problem.task_id]
+    stored = _stored_samples(submission, problem.task_id)
+    size = submission.chunk_samples
+    codes = stored.codes[chunk * size:(chunk + 1) * size]
+    chunks = chunk_count(stored.n, size)
+    del stored  # only this chunk's samples stay in memory while it runs
+    if not codes:
+        raise ValueError(f"{problem.task_id}: chunk {chunk} holds no samples")
     if submission.status == Submission.Status.QUEUED:
         Submission.objects.filter(
             pk=submission_id, run=run, status=Submission.Status.QUEUED
         ).update(status=Submission.Status.RUNNING, environment=api.environment())
     spec = problem.to_spec()
-    evaluation = api.evaluate_problem(spec, codes, progress=_progress_reporter())
+    evaluation = api.evaluate_problem(
+        spec, codes, progress=_progress_reporter(), sandbox=api.warm_sandbox()
+    )
     with transaction.atomic():
-        # Locked so that a cancel or re-evaluation cannot slip in between check and write.
-        if _current(submission_id, run, lock=True) is None:
+        # Locked so that a cancel, a re-evaluation or another chunk of this submission cannot
+        # slip in between check and write: every writer takes this lock first.
+        locked = _current(submission_id, run, lock=True)
+        if locked is None or _landed(submission_id, problem_id, chunk):
             return
-        _, created = ProblemResult.objects.get_or_create(
+        ChunkResult.objects.create(
             submission_id=submission_id,
             problem=problem,
-            defaults={
-                "problem_hash": spec.content_hash(),
-                "n": evaluation.n,
-                "c": evaluation.c,
-                "pass_at_k": {str(k): v for k, v in evaluation.pass_at_k.items()},
-                "eff_at_k": {str(k): v for k, v in evaluation.eff_at_k.items()},
-                "samples": [sample.to_dict() for sample in evaluation.samples],
-                "worker": os.environ.get("RQ_WORKER_ID", socket.gethostname()),
-                "wall_seconds": evaluation.wall_seconds,
-            },
+            chunk=chunk,
+            n=evaluation.n,
+            samples=[sample.to_dict() for sample in evaluation.samples],
+            reference_times=evaluation.reference_times,
+            timeout=evaluation.timeout,
+            worker=os.environ.get("RQ_WORKER_ID", socket.gethostname()),
+            wall_seconds=evaluation.wall_seconds,
+            call_seconds=evaluation.call_seconds,
         )
-        if created:
-            Submission.objects.filter(pk=submission_id).update(problems_done=F("problems_done") + 1)
+        Submission.objects.filter(pk=submission_id).update(
+            samples_done=F("samples_done") + evaluation.n
+        )
+        _fold_problem(locked, problem, spec.content_hash(), chunks)
+        _finish_if_complete(locked)
 
 
 def aggregate_submission_job(submission_id: int, run: int) -> None:
-    """Once every problem job has ended: the submission's metrics, and status done."""
+    """Finishes the submission if every covered problem has its result (the last chunk job
+    does it itself; this is for a run with no chunk left to evaluate)."""
     with transaction.atomic():
         submission = _current(submission_id, run, lock=True)
-        if submission is None:
-            return
-        results = list(submission.results.values_list("pass_at_k", "eff_at_k"))
-        if len(results) < submission.problems_total:
-            # A problem job ended without a result and without failing the submission:
-            # requeue_stalled will run it again, and this job after it.
-            logger.warning(
-                "Submission %s: %d of %d problems have results; not done yet",
-                submission_id,
-                len(results),
-                submission.problems_total,
-            )
-            return
-        submission.metrics = api.aggregate(results, max(1, submission.problem_set_size))
-        submission.status = Submission.Status.DONE
-        submission.finished = timezone.now()
-        submission.save(update_fields=["metrics", "status", "finished"])
+        if submission is not None:
+            _finish_if_complete(submission)
 
 
-def problem_job_failed(job: Job, connection, exc_type, exc_value, traceback) -> None:
+def chunk_job_failed(job: Job, connection, exc_type, exc_value, traceback) -> None:
     """RQ's on_failure callback, also called when a job's worker died: after the last
     retry the submission fails with a one-line reason; results so far are kept."""
     if job.retries_left:
         return  # RQ tries it again
-    submission_id, problem_id, run = job.args
+    submission_id, problem_id, _chunk, run = job.args
     task_id = Problem.objects.filter(pk=problem_id).values_list("task_id", flat=True).first()
     task_id = task_id or f"problem {problem_id}"
     message = str(exc_value).strip()
@@ -103,8 +108,77 @@ def problem_job_failed(job: Job, connection, exc_type, exc_value, traceback) -> 
     fail_submission(submission_id, run, message)
 
 
+def evaluate_problem_job(*args: int) -> None:
+    """A job queued before chunks existed: it does nothing, as the chunk jobs that every
+    worker's requeue_stalled adds at start evaluate its problem."""
+
+
+def _fold_problem(submission: Submission, problem: Problem, problem_hash: str,
+                  chunks: int) -> None:
+    """Once all of the problem's chunks have landed: one ProblemResult with every sample in
+    file order, pass@k and eff@k over all of them; the chunks' rows go."""
+    landed = list(
+        ChunkResult.objects.filter(submission=submission, problem=problem).order_by("chunk")
+    )
+    if len(landed) < chunks:
+        return
+    samples = [sample for part in landed for sample in part.samples]
+    pass_at_k, eff_at_k = api.problem_metrics(samples)
+    workers = sorted({part.worker for part in landed})
+    ProblemResult.objects.create(
+        submission=submission,
+        problem=problem,
+        problem_hash=problem_hash,
+        n=len(samples),
+        c=sum(sample["correct"] for sample in samples),
+        pass_at_k={str(k): v for k, v in pass_at_k.items()},
+        eff_at_k={str(k): v for k, v in eff_at_k.items()},
+        samples=samples,
+        worker=", ".join(workers)[:200],
+        wall_seconds=sum(part.wall_seconds for part in landed),
+        call_seconds=sum(part.call_seconds for part in landed),
+        chunks=len(landed),
+    )
+    ChunkResult.objects.filter(pk__in=[part.pk for part in landed]).delete()
+    Submission.objects.filter(pk=submission.pk).update(problems_done=F("problems_done") + 1)
+
+
+def _finish_if_complete(submission: Submission) -> None:
+    """The submission's metrics and status done, once every covered problem has a result.
+    The caller holds the submission's row lock."""
+    results = list(submission.results.values_list("pass_at_k", "eff_at_k"))
+    if len(results) < submission.problems_total:
+        return
+    submission.metrics = api.aggregate(results, max(1, submission.problem_set_size))
+    submission.status = Submission.Status.DONE
+    submission.finished = timezone.now()
+    submission.save(update_fields=["metrics", "status", "finished"])
+
+
+def _landed(submission_id: int, problem_id: int, chunk: int) -> bool:
+    return (
+        ChunkResult.objects.filter(
+            submission_id=submission_id, problem_id=problem_id, chunk=chunk
+        ).exists()
+        or ProblemResult.objects.filter(
+            submission_id=submission_id, problem_id=problem_id
+        ).exists()
+    )
+
+
+def _stored_samples(submission: Submission, task_id: str) -> SubmissionSamples:
+    """The problem's row alone: never the whole upload (stored first for a submission queued
+    before samples were stored per problem)."""
+    rows = SubmissionSamples.objects.filter(submission=submission, task_id=task_id)
+    stored = rows.first()
+    if stored is None:
+        ensure_samples_stored(submission)
+        stored = rows.get()
+    return stored
+
+
 def _progress_reporter() -> Callable[[int, int], None] | None:
-    """Stores how many of the problem's samples are done in the running job's meta, where
+    """Stores how many of the chunk's samples are done in the running job's meta, where
     submission_progress() reads it; at most once a PROGRESS_INTERVAL_SECONDS."""
     job = get_current_job()
     if job is None:  # called outside a worker

@@ -54,6 +54,12 @@ class Submission(models.Model):
     failure_reason = models.TextField(blank=True)
     problems_total = models.PositiveIntegerField(default=0)  # problems the file covers
     problems_done = models.PositiveIntegerField(default=0)
+    # Samples of the covered problems, and how many have landed (in chunks): the progress bar.
+    samples_total = models.PositiveIntegerField(default=0)
+    samples_done = models.PositiveIntegerField(default=0)
+    # A problem's samples run as jobs of at most this many (fixed per run, so that every
+    # worker cuts the same chunks).
+    chunk_samples = models.PositiveIntegerField(default=20)
     problem_set_hash = models.CharField(max_length=64, blank=True)
     # Active problems when (re-)queued: the metrics average over all of them.
     problem_set_size = models.PositiveIntegerField(default=0)
@@ -76,6 +82,54 @@ class Submission(models.Model):
         return reverse("leaderboard:submission", args=[self.pk])
 
 
+class SubmissionSamples(models.Model):
+    """One problem's samples of an upload, stored once when it is queued: a job reads only
+    its own problem's row, never the whole file."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="stored_samples"
+    )
+    task_id = models.CharField(max_length=50)  # the file's key: the Problem may come later
+    n = models.PositiveIntegerField()
+    codes = models.JSONField(default=list)  # the programs, in file order
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "task_id"], name="one_row_per_task")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}:{self.task_id}"
+
+
+class ChunkResult(models.Model):
+    """Samples [chunk x chunk_samples, ...) of one problem, evaluated by one job against a
+    reference timed on that job's worker. Folded into the ProblemResult (and deleted) when
+    the problem's last chunk lands."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="chunks")
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="+")
+    chunk = models.PositiveIntegerField()
+    n = models.PositiveIntegerField()
+    samples = models.JSONField(default=list)  # SampleResult.to_dict() per sample
+    reference_times = models.JSONField(default=list)  # this worker's, per level
+    timeout = models.FloatField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    wall_seconds = models.FloatField(default=0)
+    call_seconds = models.FloatField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "problem", "chunk"], name="one_result_per_chunk"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}:{self.problem_id}:{self.chunk}"
+
+
 class ProblemResult(models.Model):
     """One problem of one submission: its metrics and all its samples in compact form."""
 
@@ -88,7 +142,9 @@ class ProblemResult(models.Model):
     eff_at_k = models.JSONField(default=dict)
     samples = models.JSONField(default=list)  # SampleResult.to_dict() per sample, in file order
     worker = models.CharField(max_length=200, blank=True)
-    wall_seconds = models.FloatField(default=0)
+    wall_seconds = models.FloatField(default=0)  # summed over its chunks
+    call_seconds = models.FloatField(default=0)  # inside calls, out of wall_seconds
+    chunks = models.PositiveIntegerField(default=1)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

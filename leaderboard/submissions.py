@@ -1,12 +1,20 @@
 """The one place that creates submissions and drives them through the queue.
 
-The database is the source of truth: a submission's problems without a ProblemResult are
-the work left, and the RQ jobs in Redis are only a cache of it, rebuilt by
-`requeue_stalled()` (run by every worker as it starts) if Redis loses them. Jobs are named
-after (submission, run, problem), so enqueueing again never duplicates queued work.
+An upload is parsed once, when it is queued, into one SubmissionSamples row per problem.
+Each problem's samples are cut into chunks of `chunk_samples`, one RQ job each, so a large
+problem spreads over every idle worker; a job reads only its problem's row.
+
+The database is the source of truth: a submission's chunks without a result (ChunkResult,
+or the ProblemResult they were folded into) are the work left, and the RQ jobs in Redis are
+only a cache of it, rebuilt by `requeue_stalled()` (run by every worker as it starts) if
+Redis loses them. Jobs are named after (submission, run, problem, chunk), so enqueueing
+again never duplicates queued work. There is no aggregation job: the job that lands the last
+chunk sums the submission up (leaderboard.jobs), so a finished submission never waits
+behind later ones.
 """
 
 import logging
+import math
 
 import django_rq
 import redis
@@ -17,19 +25,27 @@ from django_rq.queues import DjangoRQ
 from rq import Callback, Retry, Worker
 from rq.command import send_stop_job_command
 from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
-from rq.job import Dependency, Job, JobStatus
+from rq.job import Job, JobStatus
 
 from evaluation.formats import ParsedSamples, SampleFormatError, parse_samples
-from leaderboard.models import LanguageModel, Submission
+from leaderboard.models import (
+    ChunkResult,
+    LanguageModel,
+    ProblemResult,
+    Submission,
+    SubmissionSamples,
+)
 from problems.models import Problem, problem_set_hash
 
 logger = logging.getLogger(__name__)
 
 ACTIVE = (Submission.Status.QUEUED, Submission.Status.RUNNING)
-# A problem job is tried this many more times after it fails or its worker dies.
+# A chunk job is tried this many more times after it fails or its worker dies.
 RETRIES = 2
-# Where a running problem job keeps [samples done, samples] (see leaderboard.jobs).
+# Where a running chunk job keeps [samples done, samples] (see leaderboard.jobs).
 PROGRESS_META_KEY = "samples"
+# Rows per INSERT when an upload is stored: a few MiB a statement at most.
+_STORE_BATCH = 20
 # Jobs in these states will still run: enqueueing them again would duplicate work.
 _LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
@@ -57,8 +73,9 @@ def create_submission(
         submitter=submitter,
     )
     _plan(submission, parsed, active)
-    with transaction.atomic():
+    with transaction.atomic():  # the submission and its samples, or nothing
         submission.save()
+        _store_samples(submission, parsed)
         transaction.on_commit(lambda: _enqueue_or_log(submission))
     return submission
 
@@ -70,8 +87,9 @@ def reevaluate_submission(submission: Submission) -> Submission:
     parsed = _parse(submission.upload_name, bytes(submission.upload), active)
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        old_job_ids = _job_ids(locked, read_samples(locked))
+        old_job_ids = _job_ids(locked)
         locked.results.all().delete()
+        locked.chunks.all().delete()
         locked.run += 1
         locked.status = Submission.Status.QUEUED
         locked.failure_reason = ""
@@ -79,8 +97,13 @@ def reevaluate_submission(submission: Submission) -> Submission:
         locked.environment = {}
         locked.finished = None
         locked.problems_done = 0
+        locked.samples_done = 0
         _plan(locked, parsed, active)
         locked.save()
+        # Stored again: a "completion" sample is its problem's prompt plus the completion,
+        # and the prompt may have been edited since.
+        locked.stored_samples.all().delete()
+        _store_samples(locked, parsed)
         transaction.on_commit(lambda: _cancel_jobs_or_log(old_job_ids))
         transaction.on_commit(lambda: _enqueue_or_log(locked))
     return locked
@@ -97,58 +120,44 @@ def cancel_submission(submission: Submission) -> bool:
     )
     submission.refresh_from_db()
     if cancelled:
-        try:
-            job_ids = _job_ids(submission, read_samples(submission))
-        except SampleFormatError:  # its problems were deleted: its jobs will do nothing
-            job_ids = []
-        _cancel_jobs_or_log(job_ids)
+        _cancel_jobs_or_log(_job_ids(submission))
     return bool(cancelled)
 
 
 def enqueue_submission(submission: Submission) -> int:
-    """Puts every problem without a result, and the final aggregation, on the queue unless
-    they are there already; returns how many jobs were added. Raises redis errors."""
+    """Puts every chunk without a result on the queue unless it is there already; returns how
+    many jobs were added. With none left, finishes the submission here. Raises redis errors,
+    and SampleFormatError if a submission stored before chunks existed no longer parses."""
+    ensure_samples_stored(submission)
     queue = _queue()
-    covered = _covered_problem_ids(read_samples(submission))
-    finished = set(submission.results.values_list("problem_id", flat=True))
-    pending, added = [], 0
-    for problem_id in covered:
-        if problem_id in finished:
-            continue
-        job_id = problem_job_id(submission, problem_id)
-        pending.append(job_id)
+    pending, added = 0, 0
+    for problem_id, chunk in _unfinished_chunks(submission):
+        pending += 1
+        job_id = chunk_job_id(submission, problem_id, chunk)
         job = queue.fetch_job(job_id)
         if job is not None and _status(job) in _LIVE:
             continue
         try:
             queue.enqueue_call(
-                "leaderboard.jobs.evaluate_problem_job",
-                args=(submission.pk, problem_id, submission.run),
+                "leaderboard.jobs.evaluate_chunk_job",
+                args=(submission.pk, problem_id, chunk, submission.run),
                 job_id=job_id,
                 timeout=settings.EVALUATION_JOB_TIMEOUT,
                 retry=Retry(max=RETRIES),
-                on_failure=Callback("leaderboard.jobs.problem_job_failed"),
-                description=f"submission {submission.pk}: problem {problem_id}",
+                on_failure=Callback("leaderboard.jobs.chunk_job_failed"),
+                description=f"submission {submission.pk}: problem {problem_id} chunk {chunk}",
                 # Two workers starting together both requeue: only one may add the job.
                 unique=job is None,
             )
         except DuplicateJobError:
             continue
         added += 1
-    aggregation = queue.fetch_job(aggregate_job_id(submission))
-    if aggregation is not None and _status(aggregation) in _LIVE and not added:
-        return added
-    if aggregation is not None and _status(aggregation) != JobStatus.STARTED:
-        # Waiting on an older set of jobs: it must wait for the ones just added as well.
-        aggregation.delete()
-    queue.enqueue_call(
-        "leaderboard.jobs.aggregate_submission_job",
-        args=(submission.pk, submission.run),
-        job_id=aggregate_job_id(submission),
-        depends_on=Dependency(jobs=pending, allow_failure=True) if pending else None,
-        description=f"submission {submission.pk}: metrics",
-    )
-    return added + 1
+    if not pending:
+        # Every chunk landed (or the file covers no active problem): nothing would finish it.
+        from leaderboard.jobs import aggregate_submission_job
+
+        aggregate_submission_job(submission.pk, submission.run)
+    return added
 
 
 def requeue_stalled() -> int:
@@ -166,19 +175,26 @@ def requeue_stalled() -> int:
 def submission_progress(submission: Submission) -> dict:
     """Where a submission stands, for the status page, the API and `submission_status`.
 
-    `done` counts finished problems; `percent` also counts the share of the samples done in
-    problems being evaluated right now.
+    `done` counts finished problems; `percent` counts samples: those in landed chunks and
+    those done in chunks being evaluated right now.
     """
     submission.refresh_from_db()
     done, total = submission.problems_done, submission.problems_total
+    samples = submission.samples_total
     running = submission.status == Submission.Status.RUNNING
-    under_way = _share_under_way(submission) if running else 0.0
+    under_way = _samples_under_way(submission) if running else 0
+    if submission.status == Submission.Status.DONE:
+        percent = 100.0
+    elif samples:
+        percent = round(100 * min(samples, submission.samples_done + under_way) / samples, 1)
+    else:
+        percent = 0.0
     return {
         "id": submission.pk,
         "status": submission.status,
         "done": done,
         "total": total,
-        "percent": round(100 * min(total, done + under_way) / total, 1) if total else 0.0,
+        "percent": percent,
         "eta_seconds": _eta_seconds(submission),
         "metrics": submission.metrics,
         "failure_reason": submission.failure_reason,
@@ -192,22 +208,40 @@ def is_stale(submission: Submission) -> bool:
 
 
 def read_samples(submission: Submission) -> ParsedSamples:
-    """The stored file's samples; any problem known (active or not) is accepted, as the file
-    was checked against the active ones when it was queued."""
+    """The stored file parsed again (the whole file: jobs read SubmissionSamples instead);
+    any problem known (active or not) is accepted, as the file was checked against the
+    active ones when it was queued."""
     problems = list(Problem.objects.all())
     return _parse(submission.upload_name, bytes(submission.upload), problems)
 
 
-def problem_job_id(submission: Submission, problem_id: int) -> str:
-    return f"{_problem_job_prefix(submission)}{problem_id}"
+def ensure_samples_stored(submission: Submission) -> None:
+    """Stores the samples of a submission queued before they were stored per problem (the
+    file is parsed this once); does nothing for any other."""
+    if submission.stored_samples.exists():
+        return
+    parsed = read_samples(submission)
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.stored_samples.exists():
+            return
+        _store_samples(locked, parsed)
+        locked.samples_total = _samples_total(locked, parsed)
+        locked.samples_done = sum(locked.results.values_list("n", flat=True))
+        locked.save(update_fields=["samples_total", "samples_done"])
+    submission.refresh_from_db()
 
 
-def _problem_job_prefix(submission: Submission) -> str:
-    return f"submission-{submission.pk}-run-{submission.run}-problem-"
+def chunk_count(n: int, chunk_samples: int) -> int:
+    return max(1, math.ceil(n / max(1, chunk_samples)))
 
 
-def aggregate_job_id(submission: Submission) -> str:
-    return f"submission-{submission.pk}-run-{submission.run}-metrics"
+def chunk_job_id(submission: Submission, problem_id: int, chunk: int) -> str:
+    return f"{_job_prefix(submission)}problem-{problem_id}-chunk-{chunk}"
+
+
+def _job_prefix(submission: Submission) -> str:
+    return f"submission-{submission.pk}-run-{submission.run}-"
 
 
 def fail_submission(submission_id: int, run: int, reason: str) -> bool:
@@ -234,6 +268,8 @@ def _plan(submission: Submission, parsed: ParsedSamples, active: list[Problem]) 
     """Sets what a (new) run evaluates: the file's problems out of the active set."""
     covered = len(_covered_task_ids(parsed) & {problem.task_id for problem in active})
     submission.problems_total = covered
+    submission.chunk_samples = settings.EVALUATION_CHUNK_SAMPLES
+    submission.samples_total = _samples_total(submission, parsed, active)
     submission.problem_set_size = len(active)
     submission.problem_set_hash = problem_set_hash()
     missing = len(active) - covered
@@ -248,17 +284,53 @@ def _covered_task_ids(parsed: ParsedSamples) -> set[str]:
     return {task_id for task_id, codes in parsed.samples.items() if codes}
 
 
-def _covered_problem_ids(parsed: ParsedSamples) -> list[int]:
-    return list(
-        Problem.objects.filter(active=True, task_id__in=_covered_task_ids(parsed))
-        .order_by("index")
-        .values_list("pk", flat=True)
+def _samples_total(
+    submission: Submission, parsed: ParsedSamples, active: list[Problem] | None = None
+) -> int:
+    if active is None:
+        active = list(Problem.objects.filter(active=True))
+    active_ids = {problem.task_id for problem in active}
+    return sum(len(codes) for task_id, codes in parsed.samples.items() if task_id in active_ids)
+
+
+def _store_samples(submission: Submission, parsed: ParsedSamples) -> None:
+    rows = (
+        SubmissionSamples(submission=submission, task_id=task_id, n=len(codes), codes=codes)
+        for task_id, codes in parsed.samples.items()
+        if codes
     )
+    SubmissionSamples.objects.bulk_create(rows, batch_size=_STORE_BATCH)
 
 
-def _job_ids(submission: Submission, parsed: ParsedSamples) -> list[str]:
-    ids = [problem_job_id(submission, pk) for pk in _covered_problem_ids(parsed)]
-    return [*ids, aggregate_job_id(submission)]
+def _chunks(submission: Submission) -> list[tuple[int, int]]:
+    """(problem id, chunk) of every chunk the run evaluates, in problem order."""
+    sizes = dict(submission.stored_samples.values_list("task_id", "n"))
+    problems = (
+        Problem.objects.filter(active=True, task_id__in=sizes)
+        .order_by("index")
+        .values_list("pk", "task_id")
+    )
+    return [
+        (pk, chunk)
+        for pk, task_id in problems
+        for chunk in range(chunk_count(sizes[task_id], submission.chunk_samples))
+    ]
+
+
+def _unfinished_chunks(submission: Submission) -> list[tuple[int, int]]:
+    finished = set(ProblemResult.objects.filter(submission=submission)
+                   .values_list("problem_id", flat=True))
+    landed = set(ChunkResult.objects.filter(submission=submission)
+                 .values_list("problem_id", "chunk"))
+    return [
+        (problem_id, chunk)
+        for problem_id, chunk in _chunks(submission)
+        if problem_id not in finished and (problem_id, chunk) not in landed
+    ]
+
+
+def _job_ids(submission: Submission) -> list[str]:
+    return [chunk_job_id(submission, pk, chunk) for pk, chunk in _chunks(submission)]
 
 
 def _queue() -> DjangoRQ:
@@ -302,35 +374,36 @@ def _stop_running_job(queue: DjangoRQ, job_id: str) -> None:
         pass
 
 
-def _share_under_way(submission: Submission) -> float:
-    """The problems being evaluated now, each counted by the share of its samples done, as
-    their jobs report it (leaderboard.jobs); 0 when Redis cannot tell."""
-    prefix = _problem_job_prefix(submission)
+def _samples_under_way(submission: Submission) -> int:
+    """Samples done in the submission's chunks being evaluated now, as their jobs report it
+    (leaderboard.jobs); 0 when Redis cannot tell."""
+    prefix = _job_prefix(submission)
     try:
         queue = _queue()
         running = [job_id for job_id in queue.started_job_registry.get_job_ids()
                    if job_id.startswith(prefix)]
         jobs = Job.fetch_many(running, connection=queue.connection)
     except redis.RedisError:
-        return 0.0
-    share = 0.0
+        return 0
+    under_way = 0
     for job in jobs:
         done, total = (job.meta.get(PROGRESS_META_KEY) if job else None) or (0, 0)
-        if total:
-            share += min(done, total) / total
-    return share
+        under_way += min(done, total)
+    return under_way
 
 
 def _eta_seconds(submission: Submission) -> float | None:
-    """Mean wall time of the finished problems x the problems left / the workers."""
+    """Mean wall time of a sample landed so far x the samples left / the workers."""
     if submission.status not in ACTIVE:
         return 0.0 if submission.status == Submission.Status.DONE else None
-    walls = list(submission.results.values_list("wall_seconds", flat=True))
-    if not walls:
+    landed = [*submission.results.values_list("wall_seconds", "n"),
+              *submission.chunks.values_list("wall_seconds", "n")]
+    samples = sum(n for _, n in landed)
+    if not samples:
         return None
-    left = max(0, submission.problems_total - submission.problems_done)
+    left = max(0, submission.samples_total - submission.samples_done)
     try:
         workers = Worker.count(queue=_queue())
     except redis.RedisError:
         workers = 0
-    return round(sum(walls) / len(walls) * left / max(1, workers), 1)
+    return round(sum(wall for wall, _ in landed) / samples * left / max(1, workers), 1)

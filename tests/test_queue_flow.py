@@ -4,13 +4,12 @@ import django_rq
 import pytest
 from rq.job import JobStatus
 
-from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.models import ChunkResult, LanguageModel, ProblemResult, Submission
 from leaderboard.submissions import (
-    aggregate_job_id,
     cancel_submission,
+    chunk_job_id,
     create_submission,
     is_stale,
-    problem_job_id,
     reevaluate_submission,
     submission_progress,
 )
@@ -39,8 +38,8 @@ def status_of(submission: Submission) -> str:
     return Submission.objects.values_list("status", flat=True).get(pk=submission.pk)
 
 
-def submit(samples: dict[int, list[str]]) -> Submission:
-    model, _ = LanguageModel.objects.get_or_create(name="Coder 7B", slug="coder-7b")
+def submit(samples: dict[int, list[str]], name: str = "Coder 7B") -> Submission:
+    model, _ = LanguageModel.objects.get_or_create(name=name, slug=name.lower().replace(" ", "-"))
     return create_submission(model=model, filename="samples.json", data=enamel_json(samples))
 
 
@@ -85,12 +84,12 @@ def test_failing_problem_is_retried_then_fails_the_submission(queue_env, tmp_pat
     submission = submit({0: [solution(0)], 1: [solution(1)], 2: [solution(2)]})
     queue = django_rq.get_queue("default")
 
+    broken_job = chunk_job_id(submission, Problem.objects.get(index=2).pk, 0)
+
     # One worker takes the jobs in problem order: the broken one comes last.
     with running_workers(1, queue_env, tmp_path):
-        wait_for(
-            lambda: _job_status(queue, aggregate_job_id(submission)) == JobStatus.FINISHED,
-            90, "the aggregation job to run", tmp_path,
-        )
+        wait_for(lambda: _job_status(queue, broken_job) == JobStatus.FAILED, 90,
+                 "the broken problem's last try to fail", tmp_path)
 
     submission.refresh_from_db()
     assert submission.status == "failed"
@@ -98,7 +97,7 @@ def test_failing_problem_is_retried_then_fails_the_submission(queue_env, tmp_pat
         "HumanEval/2: checker does not load: RuntimeError: checker is broken"
     )
     assert submission.metrics == {}
-    failed = queue.fetch_job(problem_job_id(submission, Problem.objects.get(index=2).pk))
+    failed = queue.fetch_job(broken_job)
     assert (failed.get_status(), failed.retries_left) == (JobStatus.FAILED, 0)
     kept = ProblemResult.objects.filter(submission=submission)
     assert sorted(kept.values_list("problem__index", flat=True)) == [0, 1]
@@ -130,7 +129,7 @@ def test_cancel_stops_a_running_job_at_once(queue_env, tmp_path) -> None:
     problem = make_problem(0, reference_delay=1.0)
     submission = submit({0: [solution(0)]})
     queue = django_rq.get_queue("default")
-    job_id = problem_job_id(submission, problem.pk)
+    job_id = chunk_job_id(submission, problem.pk, 0)
 
     with running_workers(1, queue_env, tmp_path):
         wait_for(lambda: _job_status(queue, job_id) == JobStatus.STARTED, 60, "the job to start",
@@ -184,6 +183,50 @@ def test_reevaluate_runs_again_under_the_current_problem_set(queue_env, tmp_path
     results = ProblemResult.objects.filter(submission=submission)
     assert results.count() == 2
     assert not first_results & set(results.values_list("pk", flat=True))
+
+
+def test_a_problem_in_chunks_spreads_over_workers(settings, queue_env, tmp_path) -> None:
+    settings.EVALUATION_CHUNK_SAMPLES = 1  # each sample its own job
+    make_problem(0, reference_delay=0.1)
+    make_problem(1)
+    codes = [solution(0), PROMPT.format(i=0) + "    return -1\n"] * 3
+    submission = submit({0: codes, 1: [solution(1)]})
+
+    with running_workers(2, queue_env, tmp_path) as workers:
+        wait_for(lambda: status_of(submission) == "done", 90, "the submission to finish", tmp_path)
+        names = {worker.name for worker in workers}
+
+    result = ProblemResult.objects.get(submission=submission, problem__index=0)
+    assert (result.n, result.c, result.chunks) == (6, 3, 6)
+    assert [sample["correct"] for sample in result.samples] == [True, False] * 3
+    assert set(result.worker.split(", ")) == names  # both workers took chunks of it
+    assert result.pass_at_k["1"] == pytest.approx(0.5)
+    assert not ChunkResult.objects.exists()
+    submission.refresh_from_db()
+    assert (submission.problems_done, submission.samples_done) == (2, 7)
+    assert submission.metrics["pass@1"] == pytest.approx((0.5 + 1) / 2)
+
+
+def test_a_finished_submission_does_not_wait_behind_later_ones(queue_env, tmp_path) -> None:
+    for i in range(3):
+        make_problem(i, reference_delay=0.05)
+    first = submit({0: [solution(0)], 1: [solution(1)]}, name="First")
+    # Queued after the first one's jobs: one worker takes them only once it is done.
+    later = [submit({i: [solution(i)] for i in range(3)}, name=f"Later {n}") for n in range(3)]
+    queue = django_rq.get_queue("default")
+
+    with running_workers(1, queue_env, tmp_path):
+        wait_for(lambda: status_of(first) == "done", 90, "the first submission", tmp_path)
+        waiting = len(queue)
+        statuses = {status_of(submission) for submission in later}
+        wait_for(lambda: all(status_of(s) == "done" for s in later), 120, "the rest", tmp_path)
+
+    # Done while most of the later jobs were still queued, not after them.
+    assert waiting >= 7
+    assert statuses <= {"queued", "running"}
+    first.refresh_from_db()
+    assert first.metrics["pass@1"] == pytest.approx(2 / 3)
+    assert first.finished < min(Submission.objects.get(pk=s.pk).finished for s in later)
 
 
 def _job_status(queue, job_id: str) -> JobStatus | None:
