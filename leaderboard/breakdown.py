@@ -11,6 +11,7 @@ import numpy as np
 from django.db.models import Q
 
 from evaluation.results import STATUSES
+from leaderboard import profiles
 from leaderboard.models import ProblemResult, Submission
 from leaderboard.queries import KS, OUTCOME_LABELS, OUTCOMES, TagRef, outcome
 from problems.models import Problem, Tag, problem_set_hash
@@ -45,6 +46,20 @@ class ProblemLine:
 
 
 @dataclass(frozen=True)
+class ProblemLoss:
+    """How the submission's median correct sample on a problem compares with the reference."""
+
+    index: int
+    task_id: str
+    slug: str
+    sample: int
+    efficiency: float
+    exponent: float | None
+    reference_exponent: float | None
+    kind: str  # one of profiles.KINDS
+
+
+@dataclass(frozen=True)
 class Breakdown:
     submission: Submission
     stale: bool  # evaluated on another problem set than the current one
@@ -54,12 +69,27 @@ class Breakdown:
     # Mean efficiency per level over the active problems; None for a level that only checks
     # correctness (hardness 0 on every problem), which has no efficiency to show.
     levels: tuple[float | None, ...]
+    losses: tuple[ProblemLoss, ...]  # active problems with a correct sample, by index
 
     outcomes = tuple((name, OUTCOME_LABELS[name]) for name in OUTCOMES)
 
     @property
     def ks(self) -> tuple[int, ...]:
         return tuple(k for k in KS if self.metrics.get(f"eff@{k}") is not None)
+
+    @property
+    def loss_shares(self) -> list[tuple[str, int, float]]:
+        """(kind, problems, share of the profiled problems) for each of profiles.KINDS."""
+        total = len(self.losses)
+        return [
+            (kind, count, count / total if total else 0.0)
+            for kind in profiles.KINDS
+            for count in [sum(loss.kind == kind for loss in self.losses)]
+        ]
+
+    @property
+    def algorithmic(self) -> tuple[ProblemLoss, ...]:
+        return tuple(loss for loss in self.losses if loss.kind == profiles.ALGORITHMIC)
 
     @property
     def metric_rows(self) -> list[tuple[str, list[float | None]]]:
@@ -113,6 +143,31 @@ def submission_breakdown(submission: Submission) -> Breakdown:
         levels=_average_levels(
             level_means, [p.to_spec().hardness for p in problems if p.active]
         ),
+        losses=tuple(
+            loss
+            for problem in problems
+            if problem.active and problem.id in results
+            for loss in [_loss(problem, results[problem.id]["samples"])]
+            if loss is not None
+        ),
+    )
+
+
+def _loss(problem: Problem, samples: list[dict]) -> ProblemLoss | None:
+    spec = problem.to_spec()
+    found = profiles.problem_profiles(spec.level_sizes, spec.hardness, samples)
+    if found.median is None:
+        return None
+    efficiency = samples[found.median]["efficiency"]
+    return ProblemLoss(
+        index=problem.index,
+        task_id=problem.task_id,
+        slug=problem.slug,
+        sample=found.median,
+        efficiency=efficiency,
+        exponent=found.samples[found.median].exponent,
+        reference_exponent=found.reference.exponent if found.reference else None,
+        kind=found.kind(found.median, efficiency),
     )
 
 

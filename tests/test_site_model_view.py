@@ -2,7 +2,16 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
+from tests.site_data import (
+    add_result,
+    add_samples,
+    make_model,
+    make_problem,
+    make_submission,
+    make_tag,
+    sample,
+    timed_sample,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +43,10 @@ def test_model_page_shows_published_submissions_and_breakdown(client, model):
     assert featured.metrics["eff@1"] == pytest.approx(0.85 / 3)
     assert dict((tag.slug, eff) for tag, eff, _ in featured.tags)["math"] == pytest.approx(0.6)
     # Mean level efficiency: problem 0 (0.8 + 0.4) / 2, problem 1 (0 + 0.5) / 2, problem 2 0.
-    assert featured.levels == pytest.approx((0.85 / 3,) * 4)
+    # Level 0 only checks correctness: no efficiency.
+    assert featured.levels[0] is None
+    assert featured.levels[1:] == pytest.approx((0.85 / 3,) * 3)
+    assert "correctness only" in html
     sample = reverse("leaderboard:sample", args=[featured.submission.pk, 1, 0])
     assert f'href="{sample}"' in html
     assert "not covered (counts 0)" in html
@@ -60,3 +72,23 @@ def test_staff_see_every_submission(client, model):
 
 def test_unknown_model_is_404(client, db):
     assert client.get(reverse("leaderboard:model", args=["nobody"])).status_code == 404
+
+
+def test_model_page_separates_algorithmic_from_constant_factor_losses(client):
+    problems = [make_problem(i) for i in range(3)]  # sizes 1 10 100 1000
+    reference = [1e-6, 1e-4, 1e-3, 1e-2]
+    model = make_model("Profiled")
+    submission = make_submission(model)
+    quadratic = timed_sample([1e-6, 2e-6, 2e-4, 1.9e-2], reference)
+    slower = timed_sample([1e-6, 1.5e-4, 1.5e-3, 1.5e-2], reference)
+    add_samples(submission, problems[0], [sample(None), quadratic])
+    add_samples(submission, problems[1], [slower])
+    add_samples(submission, problems[2], [sample(None)])  # nothing correct: not profiled
+    html = client.get(reverse("leaderboard:model", args=[model.slug])).content.decode()
+    shares = html.split('<table class="loss-shares">', 1)[1].split("</table>", 1)[0]
+    assert 'algorithmic</th><td class="num">1</td><td class="num">50.0%' in shares
+    assert 'constant factor</th><td class="num">1</td><td class="num">50.0%' in shares
+    losses = html.split('<table class="algorithmic">', 1)[1].split("</table>", 1)[0]
+    assert "HumanEval/0" in losses and "HumanEval/1" not in losses
+    assert f'href="/submissions/{submission.pk}/samples/0/1/"' in losses
+    assert ">1.99<" in losses and ">1.00<" in losses

@@ -1,7 +1,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from leaderboard import charts
+from leaderboard import charts, profiles
 from leaderboard.breakdown import submission_breakdown
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.queries import leaderboard_submissions, visible_submissions
@@ -27,5 +27,6 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "breakdown": breakdown,
             "tag_chart": charts.tag_bars(breakdown) if breakdown else None,
             "level_chart": charts.level_bars(breakdown) if breakdown else None,
+            "margin": profiles.MARGIN,
         },
     )
