@@ -3,11 +3,13 @@ from django.urls import reverse
 
 from tests.site_data import (
     add_result,
+    add_samples,
     enamel_upload,
     make_model,
     make_problem,
     make_submission,
     sample,
+    timed_sample,
 )
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +69,29 @@ def test_pending_submission_samples_are_404(client, submission):
     submission.visibility = "pending"
     submission.save()
     assert client.get(url(submission)).status_code == 404
+
+
+def test_code_beside_the_reference_with_time_ratios(client):
+    problem = make_problem(5)  # sizes 1 10 100 1000, reference "return x"
+    submission = make_submission(make_model("Slow"), upload=enamel_upload({5: CODE[:1]}))
+    reference = [1e-6, 1e-4, 1e-3, 1e-2]
+    add_samples(submission, problem, [timed_sample([1e-6, 2e-6, 2e-4, 1.9e-2], reference)])
+    html = client.get(url(submission, 5)).content.decode()
+    rows = html.split('<table class="levels">', 1)[1].split("</table>", 1)[0].split("<tr")[2:]
+    assert "correct (checked only)" in rows[0]
+    assert "0.02 ×" in rows[1] and "0.20 ×" in rows[2] and "1.90 ×" in rows[3]
+    assert "100 µs" in rows[1]  # the reference's time, solved from the sample's
+    assert "Growth exponent</dt><dd>1.99 (the reference's: 1.00)" in html
+    code, reference_code = html.split('<div class="side-by-side">', 1)[1].split("<section>")[1:3]
+    assert "sorted" in code and "Reference solution" in reference_code
+    assert '<span class="k">return</span> <span class="n">x</span>' in reference_code
+
+
+def test_a_censored_sample_is_correct(client, submission):
+    result = submission.results.get()
+    result.samples[0].update(status="timeout", failed_level=2, error="timeout on level 2")
+    result.save()
+    html = client.get(url(submission)).content.decode()
+    assert "correct, censored</span> (timeout on level 2" in html
+    assert "Why it was censored" in html and "incorrect sample scores 0" not in html
+    assert "Failed at" not in html

@@ -2,8 +2,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from evaluation.formats import SampleFormatError, parse_samples
+from leaderboard import profiles
 from leaderboard.models import ProblemResult, Submission
-from leaderboard.queries import visible_submissions
+from leaderboard.queries import OUTCOME_LABELS, outcome, visible_submissions
 from problems.highlighting import python_html
 from problems.models import Problem
 
@@ -15,16 +16,27 @@ def sample_detail(request: HttpRequest, pk: int, task_index: int, sample_no: int
     if sample_no >= len(result.samples):
         raise Http404("No such sample")
     sample = result.samples[sample_no]
+    spec = problem.to_spec()
     times = sample["times"]
+    # The reference that scored this sample (its chunk's), else the median over the problem's.
+    reference = profiles.reference_times(times, sample["levels"], spec.hardness) or list(
+        profiles.problem_profiles(spec.level_sizes, spec.hardness, result.samples).reference_times
+    )
+    ratios = profiles.time_ratios(times, reference)
     levels = [
         {
             "number": number,
             "size": size,
+            "timed": spec.hardness[number] > 0,
             "time": times[number] if number < len(times) else None,
+            "reference": reference[number] if number < len(reference) else None,
+            "ratio": ratios[number] if number < len(ratios) else None,
             "efficiency": sample["levels"][number] if number < len(sample["levels"]) else None,
         }
-        for number, size in enumerate(problem.to_spec().level_sizes)
+        for number, size in enumerate(spec.level_sizes)
     ]
+    found = profiles.profile(spec.level_sizes, spec.hardness, times)
+    reference_profile = profiles.profile(spec.level_sizes, spec.hardness, reference)
     code, unreadable = _code(submission, problem, sample_no)
     return render(
         request,
@@ -36,7 +48,12 @@ def sample_detail(request: HttpRequest, pk: int, task_index: int, sample_no: int
             "sample_no": sample_no,
             "sample": sample,
             "levels": levels,
+            "outcome": outcome(sample),
+            "outcome_label": OUTCOME_LABELS[outcome(sample)],
+            "exponent": found.exponent,
+            "reference_exponent": reference_profile.exponent,
             "code_html": python_html(code) if code is not None else None,
+            "reference_html": python_html(spec.prompt + spec.reference_solution),
             "unreadable": unreadable,
             "previous": sample_no - 1 if sample_no > 0 else None,
             "next": sample_no + 1 if sample_no + 1 < len(result.samples) else None,
