@@ -7,9 +7,10 @@ never rename one.
 import pandas as pd
 
 from evaluation.results import STATUSES
+from leaderboard import profiles
 from leaderboard.breakdown import Breakdown
 from leaderboard.models import ProblemResult, Submission
-from leaderboard.queries import KS, LeaderboardTable
+from leaderboard.queries import KS, LeaderboardTable, outcome
 
 LEADERBOARD_COLUMNS = [
     "model",
@@ -29,6 +30,10 @@ LEADERBOARD_COLUMNS = [
     "n",
     "date",
     "submission_id",
+    "problems_covered",
+    "problems_scored",
+    "complete",
+    "isolation",
 ]  # then "eff@1[<tag slug>]" and "pass@1[<tag slug>]" for every tag, by tag name
 SUBMISSION_COLUMNS = (
     ["task_id", "n", "c"]
@@ -46,6 +51,11 @@ SAMPLE_COLUMNS = [
     "peak_memory",
     "error",
     "failed_level",
+    "outcome",
+    "isolation",
+    "reference_times",
+    "growth_exponent",
+    "reference_growth_exponent",
 ]
 
 
@@ -70,6 +80,10 @@ def leaderboard_frame(table: LeaderboardTable) -> pd.DataFrame:
             "n": row.n,
             "date": row.date.isoformat(),
             "submission_id": row.submission_id,
+            "problems_covered": row.covered,
+            "problems_scored": len(table.problems),
+            "complete": row.complete,
+            "isolation": row.isolation,
         }
         for score in row.tags:
             record[f"eff@1[{score.tag.slug}]"] = score.eff1
@@ -98,24 +112,45 @@ def submission_frame(breakdown: Breakdown) -> pd.DataFrame:
 
 
 def samples_frame(submission: Submission) -> pd.DataFrame:
-    """One row per evaluated sample, problems in index order, samples in file order."""
-    records = [
-        {
-            "task_id": task_id,
-            "sample": number,
-            "status": sample["status"],
-            "efficiency": sample["efficiency"],
-            "levels": sample["levels"],
-            "times": sample["times"],
-            "peak_memory": sample["peak_memory"],
-            "error": sample["error"],
-            "failed_level": sample["failed_level"],
-        }
-        for task_id, samples in ProblemResult.objects.filter(submission=submission)
+    """One row per evaluated sample, problems in index order, samples in file order.
+
+    The growth exponents are profiles.growth_exponent over the timed levels: the sample's
+    from its times, the reference's from the times solved from the sample's efficiencies
+    (or, for a sample that pins them down less, the problem's median).
+    """
+    records = []
+    for task_id, sizes, hardness, samples in (
+        ProblemResult.objects.filter(submission=submission)
         .order_by("problem__index")
-        .values_list("problem__task_id", "samples")
-        for number, sample in enumerate(samples)
-    ]
+        .values_list("problem__task_id", "problem__level_sizes", "problem__hardness", "samples")
+    ):
+        sizes = [int(size) for size in sizes.split()]
+        hardness = [float(weight) for weight in hardness.split()]
+        found = profiles.problem_profiles(sizes, hardness, samples)
+        for number, sample in enumerate(samples):
+            reference = profiles.reference_times(
+                sample["times"], sample["levels"], hardness
+            ) or list(found.reference_times)
+            records.append(
+                {
+                    "task_id": task_id,
+                    "sample": number,
+                    "status": sample["status"],
+                    "efficiency": sample["efficiency"],
+                    "levels": sample["levels"],
+                    "times": sample["times"],
+                    "peak_memory": sample["peak_memory"],
+                    "error": sample["error"],
+                    "failed_level": sample["failed_level"],
+                    "outcome": outcome(sample),
+                    "isolation": sample.get("isolation", ""),
+                    "reference_times": reference,
+                    "growth_exponent": found.samples[number].exponent,
+                    "reference_growth_exponent": profiles.profile(
+                        sizes, hardness, reference
+                    ).exponent if reference else None,
+                }
+            )
     frame = pd.DataFrame.from_records(records, columns=SAMPLE_COLUMNS)
     # A nullable integer: a level number, not a float, and null when nothing failed.
     frame["failed_level"] = frame["failed_level"].astype("Int64")

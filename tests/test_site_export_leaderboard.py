@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from leaderboard.exports import LEADERBOARD_COLUMNS
+from problems.models import Problem
 from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,27 @@ def test_csv_has_the_documented_columns(client, board):
     assert alpha["eff@1_ci_low"] <= alpha["eff@1"] <= alpha["eff@1_ci_high"]
     assert pd.isna(alpha["eff@10"])  # one sample a problem: no eff@10
     assert set(frame["model"]) == {"Alpha", EVIL}  # the raw name, as data
+    assert LEADERBOARD_COLUMNS[-4:] == [
+        "problems_covered", "problems_scored", "complete", "isolation"
+    ]
+    assert (alpha["problems_covered"], alpha["problems_scored"]) == (2, 2) and alpha["complete"]
+
+
+def test_coverage_and_isolation_per_row(client, board):
+    partial = make_submission(make_model("Partial"))
+    partial.environment = {"isolation": "rlimits"}
+    partial.save()
+    add_result(partial, Problem.objects.get(index=0), [0.5])
+    records = json.loads(
+        client.get(reverse("leaderboard:export-leaderboard", args=["json"])).content
+    )
+    row = next(r for r in records if r["model"] == "Partial")
+    assert (row["problems_covered"], row["problems_scored"], row["complete"]) == (1, 2, False)
+    assert row["isolation"] == "rlimits"
+    complete = json.loads(client.get(
+        reverse("leaderboard:export-leaderboard", args=["json"]), {"complete": "on"}
+    ).content)
+    assert "Partial" not in [r["model"] for r in complete]
 
 
 def test_json_records_follow_the_filters(client, board):
