@@ -18,6 +18,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "a-long enough passphrase 42"
 LONG_NAME = "Meta-Llama-3.1-405B-Instruct-Turbo-with-a-very-long-suffix"
+# The text of each .date element that the browser laid out on more than one line.
+WRAPPED_DATES = """[...document.querySelectorAll('.date')].filter(element => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size > 1;
+}).map(element => element.textContent.trim())"""
 
 
 @pytest.fixture
@@ -68,7 +74,7 @@ def test_every_page_fits_420_px(browser_page: Page, live_server) -> None:
         "/submit", "/submissions/mine/", "/accounts/token/", "/accounts/signup/",
         "/methodology/", "/api/docs/",
     ]
-    too_wide = {}
+    too_wide, wrapped_dates, dates = {}, {}, 0
     for path in paths:
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
@@ -76,7 +82,11 @@ def test_every_page_fits_420_px(browser_page: Page, live_server) -> None:
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 420:
             too_wide[path] = width
+        dates += page.locator(".date").count()
+        if wrapped := page.evaluate(WRAPPED_DATES):
+            wrapped_dates[path] = wrapped
     assert too_wide == {}
+    assert dates >= 5 and wrapped_dates == {}
 
 
 def test_token_is_shown_once_then_revoked(browser_page: Page, live_server) -> None:
