@@ -76,7 +76,7 @@ def submit(
 
 
 def effs(client: Client) -> dict[str, float]:
-    return {row["name"]: row["eff1"] for row in client.get("/api/leaderboard").json()["rows"]}
+    return {row["model"]: row["eff@1"] for row in client.get("/api/leaderboard").json()["rows"]}
 
 
 @pytest.mark.usefixtures("redis_cache")
@@ -149,10 +149,10 @@ def test_problem_tag_and_model_edits(client: Client, commit) -> None:
     assert "Renamed" in client.get("/problems/hardest/").content.decode()
 
     tag = Tag.objects.create(slug="math", name="Math")
-    assert client.get("/api/leaderboard").json()["rows"][0]["tags"]["math"]["eff1"] is None
+    assert client.get("/api/leaderboard").json()["rows"][0]["tags"]["math"]["eff@1"] is None
     with commit():
         problem.tags.add(tag)
-    assert client.get("/api/leaderboard").json()["rows"][0]["tags"]["math"]["eff1"] == 0.8
+    assert client.get("/api/leaderboard").json()["rows"][0]["tags"]["math"]["eff@1"] == 0.8
 
     model = LanguageModel.objects.get(name="Alpha")
     with commit():

@@ -88,30 +88,49 @@ class LeaderboardQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=120, required=False, default="")
     sort = serializers.ChoiceField(SORT_KEYS, required=False, default="rank")
     direction = serializers.ChoiceField(["asc", "desc"], required=False, default="asc")
+    complete = serializers.BooleanField(
+        required=False, default=False, help_text="Only submissions that cover every problem"
+    )
 
 
 class LeaderboardRowSerializer(serializers.Serializer):
-    rank = serializers.IntegerField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
-    organisation = serializers.CharField()
-    open_weights = serializers.BooleanField()
-    parameters_billions = serializers.FloatField(allow_null=True)
-    submission_id = serializers.IntegerField()
-    date = serializers.DateTimeField()
-    n = serializers.IntegerField()
-    eff1 = serializers.FloatField()
-    eff1_ci_low = serializers.FloatField()
-    eff1_ci_high = serializers.FloatField()
-    pass1 = serializers.FloatField()
-    eff10 = serializers.FloatField(allow_null=True)
-    pass10 = serializers.FloatField(allow_null=True)
-    eff100 = serializers.FloatField(allow_null=True)
-    pass100 = serializers.FloatField(allow_null=True)
-    tags = serializers.SerializerMethodField()
+    """A row under the leaderboard export's column names (README "Exports")."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Names such as "eff@1" cannot be class attributes: declared here, with their sources.
+        optional = {"allow_null": True}
+        return {
+            "model": serializers.CharField(source="name"),
+            "slug": serializers.CharField(),
+            "organisation": serializers.CharField(),
+            "open_weights": serializers.BooleanField(),
+            "parameters_billions": serializers.FloatField(**optional),
+            "rank": serializers.IntegerField(),
+            "eff@1": serializers.FloatField(source="eff1"),
+            "eff@1_ci_low": serializers.FloatField(source="eff1_ci_low"),
+            "eff@1_ci_high": serializers.FloatField(source="eff1_ci_high"),
+            "pass@1": serializers.FloatField(source="pass1"),
+            "eff@10": serializers.FloatField(source="eff10", **optional),
+            "pass@10": serializers.FloatField(source="pass10", **optional),
+            "eff@100": serializers.FloatField(source="eff100", **optional),
+            "pass@100": serializers.FloatField(source="pass100", **optional),
+            "n": serializers.IntegerField(),
+            "date": serializers.DateTimeField(),
+            "submission_id": serializers.IntegerField(),
+            "problems_covered": serializers.IntegerField(source="covered"),
+            "problems_scored": serializers.SerializerMethodField(),
+            "complete": serializers.BooleanField(),
+            "isolation": serializers.CharField(),
+            "tags": serializers.SerializerMethodField(),
+        }
+
+    def get_problems_scored(self, row: LeaderboardRow) -> int:
+        return self.context["problems_scored"]
 
     def get_tags(self, row: LeaderboardRow) -> dict[str, dict[str, float | None]]:
-        return {score.tag.slug: {"eff1": score.eff1, "pass1": score.pass1} for score in row.tags}
+        return {
+            score.tag.slug: {"eff@1": score.eff1, "pass@1": score.pass1} for score in row.tags
+        }
 
 
 class LeaderboardSerializer(serializers.Serializer):
@@ -126,3 +145,11 @@ class LeaderboardSerializer(serializers.Serializer):
 
     def get_problems(self, table: LeaderboardTable) -> list[str]:
         return [problem.task_id for problem in table.problems]
+
+
+class LeaderboardPageSerializer(LeaderboardSerializer):
+    """One page of rows (`page`, `page_size`), with the links to the others."""
+
+    count = serializers.IntegerField(help_text="Rows matching the filters, on every page")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)

@@ -2,9 +2,9 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -41,26 +41,62 @@ class UploadThrottle(BaseThrottle):
         return self.wait_seconds
 
 
+_PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1"),
+    OpenApiParameter("page_size", int, description="Rows per page (default 100, at most 500)"),
+]
+
+
+class LeaderboardPagination(PageNumberPagination):
+    # As many rows as the leaderboard page shows; a script may ask for up to 500 at once.
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
 class LeaderboardView(APIView):
-    """One row per model: its latest published submission on the current problem set."""
+    """One row per model: its latest published submission on the current problem set.
+
+    Field names are the leaderboard export's (README "Exports"); `page` and `page_size`
+    (default 100, at most 500) page through the rows, `next` links the following page.
+    """
 
     @extend_schema(
-        parameters=[serializers.LeaderboardQuerySerializer],
-        responses=serializers.LeaderboardSerializer,
+        parameters=[serializers.LeaderboardQuerySerializer, *_PAGE_PARAMETERS],
+        responses=serializers.LeaderboardPageSerializer,
     )
     def get(self, request: Request) -> Response:
         query = serializers.LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = LeaderboardFilters(**query.validated_data)
+        pages = LeaderboardPagination()
+
+        def body() -> bytes | None:
+            table = leaderboard_table(filters)
+            try:
+                rows = pages.paginate_queryset(table.rows, request, view=self)
+            except NotFound:  # cached as None: a bad page number must not hold the lock
+                return None
+            start = (pages.page.number - 1) * pages.page.paginator.per_page
+            page = table.rows_between(start, start + len(rows))
+            data = serializers.LeaderboardSerializer(
+                page, context={"problems_scored": len(table.problems)}
+            ).data
+            return JSONRenderer().render({
+                "count": pages.page.paginator.count,
+                "next": pages.get_next_link(),
+                "previous": pages.get_previous_link(),
+                **data,
+            })
+
         # Cached as the JSON text: rendering 500 rows again each time costs more than the rest.
-        body = cached(
-            "api",
-            filters,
-            lambda: JSONRenderer().render(
-                serializers.LeaderboardSerializer(leaderboard_table(filters)).data
-            ),
-        )
-        return HttpResponse(body, content_type="application/json")
+        # The links in it are absolute: the host is part of the key.
+        key = (filters, request.get_host(), request.query_params.get("page", "1"),
+               request.query_params.get(pages.page_size_query_param, ""))
+        content = cached("api", key, body)
+        if content is None:
+            raise NotFound("No such page")
+        return HttpResponse(content, content_type="application/json")
 
 
 class ModelDetailView(generics.RetrieveAPIView):
