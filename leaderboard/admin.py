@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
@@ -45,8 +46,22 @@ class ProblemResultInline(admin.TabularInline):
         return False
 
 
+class SubmissionForm(forms.ModelForm):
+    def clean_visibility(self) -> str:
+        visibility = self.cleaned_data["visibility"]
+        published = visibility == Submission.Visibility.PUBLISHED
+        # The change form must not be a quiet way round the action's confirmation.
+        if published and "visibility" in self.changed_data and not is_isolated(self.instance):
+            raise forms.ValidationError(
+                "These results did not all run under bubblewrap: publish them with the "
+                "“Publish without isolation” action."
+            )
+        return visibility
+
+
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
+    form = SubmissionForm
     list_display = ("id", "model_name", "status", "progress", "visibility", "created")
     list_display_links = ("id", "model_name")
     list_filter = ("status", "visibility", "format")

@@ -126,3 +126,19 @@ def test_cancel_and_reevaluate(admin_client: Client) -> None:
 def test_problem_results_cannot_be_edited(admin_client: Client) -> None:
     response = admin_client.get(reverse("admin:leaderboard_problemresult_add"))
     assert response.status_code == 403
+
+
+def test_change_form_cannot_publish_without_isolation(admin_client: Client) -> None:
+    make_problem(0)
+    isolated, rlimits = make_submission("done"), make_submission("done", "rlimits")
+
+    def publish(submission: Submission) -> str:
+        url = reverse("admin:leaderboard_submission_change", args=[submission.pk])
+        inline = {"results-TOTAL_FORMS": "0", "results-INITIAL_FORMS": "0"}
+        data = {"visibility": "published", "notes": "", **inline}
+        return admin_client.post(url, data).content.decode()
+
+    assert "“Publish without isolation” action" in publish(rlimits)
+    assert visibility(rlimits) == "pending"
+    publish(isolated)
+    assert visibility(isolated) == "published"
