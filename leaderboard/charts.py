@@ -68,6 +68,7 @@ def tag_heatmap(table: LeaderboardTable) -> dict | None:
             colorscale="Viridis",
             colorbar={"title": {"text": "eff@1 %"}},
             hovertemplate="%{y}<br>%{x}: eff@1 %{z:.1f}%<extra></extra>",
+            texttemplate="%{z:.0f}",
         )
     )
     return _figure(

@@ -22,6 +22,9 @@ def model() -> LanguageModel:
             status=Submission.Status.DONE,
             visibility=visibility,
             metrics=metrics,
+            environment={"isolation": "bubblewrap"},
+            problems_total=24,
+            problem_set_size=142,
         )
     return model
 
@@ -36,6 +39,9 @@ def test_model_with_its_published_submissions_only(client: Client, model) -> Non
         7.0,
     )
     assert [s["metrics"] for s in body["submissions"]] == [{"eff@1": 0.5}]
+    published = body["submissions"][0]
+    assert (published["isolation"], published["problems_covered"]) == ("bubblewrap", 24)
+    assert published["problems_scored"] == 142
 
 
 def test_unknown_model_is_404(client: Client) -> None:

@@ -14,9 +14,23 @@ class ProblemSerializer(serializers.ModelSerializer):
 
 
 class PublishedSubmissionSerializer(serializers.ModelSerializer):
+    isolation = serializers.SerializerMethodField(
+        help_text="The sandbox's isolation it was evaluated under (bubblewrap or rlimits)"
+    )
+    problems_covered = serializers.IntegerField(
+        source="problems_total", help_text="Problems the file has samples for"
+    )
+    problems_scored = serializers.IntegerField(
+        source="problem_set_size", help_text="Active problems its metrics average over"
+    )
+
     class Meta:
         model = Submission
-        fields = ["id", "created", "finished", "temperature", "samples_per_problem", "metrics"]
+        fields = ["id", "created", "finished", "temperature", "samples_per_problem", "metrics",
+                  "problems_covered", "problems_scored", "isolation"]
+
+    def get_isolation(self, submission: Submission) -> str:
+        return submission.environment.get("isolation", "")
 
 
 class LanguageModelSerializer(serializers.ModelSerializer):
