@@ -24,6 +24,8 @@ def submission(owner) -> Submission:
         status=Submission.Status.RUNNING,
         problems_total=4,
         problems_done=1,
+        samples_total=20,
+        samples_done=5,
     )
 
 
@@ -36,7 +38,7 @@ def test_owner_sees_live_progress_of_a_pending_submission(client: Client, owner,
     response = get(client, submission)
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<progress max="100" value="25.0">' in html  # 1 of 4 problems
+    assert '<progress max="100" value="25.0">' in html  # 5 of 20 samples
     assert f'data-progress-url="/api/submissions/{submission.pk}"' in html
     assert "js/progress.js" in html
     assert "pending until an admin publishes it" in html
