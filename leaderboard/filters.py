@@ -59,7 +59,7 @@ COLUMN_LABELS = {
     "pass10": "pass@10",
     "eff100": "eff@100",
     "pass100": "pass@100",
-    "n": "n",
+    "n": "n (fewest)",
     "covered": "Coverage",
     "date": "Date",
 }
