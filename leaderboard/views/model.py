@@ -28,5 +28,6 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "tag_chart": charts.tag_bars(breakdown) if breakdown else None,
             "level_chart": charts.level_bars(breakdown) if breakdown else None,
             "margin": profiles.MARGIN,
+            "on_par": profiles.ON_PAR_EFFICIENCY,
         },
     )

@@ -53,7 +53,7 @@ def sample_detail(request: HttpRequest, pk: int, task_index: int, sample_no: int
             "exponent": found.exponent,
             "reference_exponent": reference_profile.exponent,
             "code_html": python_html(code) if code is not None else None,
-            "reference_html": python_html(spec.prompt + spec.reference_solution),
+            "reference_html": python_html(spec.reference_program),
             "unreadable": unreadable,
             "previous": sample_no - 1 if sample_no > 0 else None,
             "next": sample_no + 1 if sample_no + 1 < len(result.samples) else None,
