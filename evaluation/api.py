@@ -121,15 +121,20 @@ def aggregate(
     return average_metrics(pairs, n_problems, eval_settings().ks)
 
 
+def environment(isolation: str | None = None) -> dict:
+    """Where results come from, recorded with every submission; `isolation` is the
+    sandbox's, if one is open (else one is opened to find out)."""
+    if isolation is None:
+        with open_sandbox() as sandbox:
+            isolation = sandbox.isolation
+    return {**_platform(), "isolation": isolation}
+
+
 @functools.cache
-def environment() -> dict:
-    """Where results come from, recorded with every submission."""
-    with open_sandbox() as sandbox:
-        isolation = sandbox.isolation
+def _platform() -> dict:
     return {
         "python": platform.python_version(),
         "cpu": _cpu_model(),
-        "isolation": isolation,
         "host": socket.gethostname(),
     }
 

@@ -31,6 +31,7 @@ from leaderboard.submissions import (
     ensure_samples_stored,
     fail_submission,
 )
+from leaderboard.worker import STOP_EVALUATION
 from problems.models import Problem
 
 logger = logging.getLogger(__name__)
@@ -52,13 +53,15 @@ def evaluate_chunk_job(submission_id: int, problem_id: int, chunk: int, run: int
     del stored  # only this chunk's samples stay in memory while it runs
     if not codes:
         raise ValueError(f"{problem.task_id}: chunk {chunk} holds no samples")
+    sandbox = api.warm_sandbox()
     if submission.status == Submission.Status.QUEUED:
         Submission.objects.filter(
             pk=submission_id, run=run, status=Submission.Status.QUEUED
-        ).update(status=Submission.Status.RUNNING, environment=api.environment())
+        ).update(status=Submission.Status.RUNNING,
+                 environment=api.environment(sandbox.isolation))
     spec = problem.to_spec()
     evaluation = api.evaluate_problem(
-        spec, codes, progress=_progress_reporter(), sandbox=api.warm_sandbox()
+        spec, codes, progress=_progress_reporter(), sandbox=sandbox
     )
     with transaction.atomic():
         # Locked so that a cancel, a re-evaluation or another chunk of this submission cannot
@@ -177,17 +180,23 @@ def _stored_samples(submission: Submission, task_id: str) -> SubmissionSamples:
     return stored
 
 
-def _progress_reporter() -> Callable[[int, int], None] | None:
-    """Stores how many of the chunk's samples are done in the running job's meta, where
-    submission_progress() reads it; at most once a PROGRESS_INTERVAL_SECONDS."""
+class EvaluationStopped(Exception):
+    """The worker was told to stop this job (a cancel)."""
+
+
+def _progress_reporter() -> Callable[[int, int], None]:
+    """Called after each sample: stops the job if its worker was told to (see
+    leaderboard.worker), and stores how many of the chunk's samples are done in the running
+    job's meta, where submission_progress() reads it, at most once a
+    PROGRESS_INTERVAL_SECONDS."""
     job = get_current_job()
-    if job is None:  # called outside a worker
-        return None
     last_saved = time.monotonic()
 
     def report(done: int, total: int) -> None:
         nonlocal last_saved
-        if time.monotonic() - last_saved < PROGRESS_INTERVAL_SECONDS:
+        if STOP_EVALUATION.is_set():
+            raise EvaluationStopped("stopped by its worker")
+        if job is None or time.monotonic() - last_saved < PROGRESS_INTERVAL_SECONDS:
             return
         job.meta[PROGRESS_META_KEY] = [done, total]
         try:

@@ -1,5 +1,8 @@
 """Submissions through the real queue: real Redis, real `manage.py rqworker` processes."""
 
+import time
+from pathlib import Path
+
 import django_rq
 import pytest
 from rq.job import JobStatus
@@ -227,6 +230,44 @@ def test_a_finished_submission_does_not_wait_behind_later_ones(queue_env, tmp_pa
     first.refresh_from_db()
     assert first.metrics["pass@1"] == pytest.approx(2 / 3)
     assert first.finished < min(Submission.objects.get(pk=s.pk).finished for s in later)
+
+
+def test_a_worker_keeps_its_sandbox_warm_across_jobs(queue_env, tmp_path) -> None:
+    for i in range(4):
+        make_problem(i, reference_delay=0.05)
+    submission = submit({i: [solution(i)] for i in range(4)})
+
+    # The worker's own children (but test generators): work horses, or its sandbox's zygote.
+    seen: set[int] = set()
+    with running_workers(1, queue_env, tmp_path) as [worker]:
+        while status_of(submission) != "done":
+            assert worker.alive()
+            seen |= _children(worker.process.pid)
+            time.sleep(0.02)
+        seen |= _children(worker.process.pid)
+
+    assert ProblemResult.objects.filter(submission=submission).count() == 4
+    # Four jobs, one process under the worker from the first to the last: no horse was
+    # forked per job, and the sandbox's zygote was started once.
+    assert len(seen) == 1
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) != pid or fields[0] == "Z":  # a zombie is a process that ended
+            continue
+        try:
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if command and b"evaluation.testgen" not in command:  # tests, generated once each
+            found.add(int(stat.parent.name))
+    return found
 
 
 def _job_status(queue, job_id: str) -> JobStatus | None:
