@@ -191,8 +191,7 @@ def efficiency_boxes(names: Sequence[str], efficiencies: Sequence[Sequence[float
         fig,
         showlegend=False,
         height=max(260, 100 + 30 * len(names)),
-        xaxis={"title": {"text": "sample efficiency % (above 100: faster than the reference)"},
-               "range": _range(*xs)},
+        xaxis={"title": {"text": "sample efficiency %, 100 = reference"}, "range": _range(*xs)},
         yaxis={"autorange": "reversed", "automargin": True},
     )
 
