@@ -46,6 +46,8 @@ def test_sample_code_is_highlighted_with_levels(client, submission):
 
 def test_failure_reason_and_code_are_escaped(client, submission):
     html = client.get(url(submission, number=1)).content.decode()
+    level_0 = html.split('<table class="levels">', 1)[1].split("</tr>")[1]
+    assert "failed (checked only)" in level_0
     assert "wrong answer" in html
     assert "ValueError: &lt;bad&gt; input" in html
     assert "<script>alert(1)</script>" not in html
@@ -78,7 +80,7 @@ def test_code_beside_the_reference_with_time_ratios(client):
     add_samples(submission, problem, [timed_sample([1e-6, 2e-6, 2e-4, 1.9e-2], reference)])
     html = client.get(url(submission, 5)).content.decode()
     rows = html.split('<table class="levels">', 1)[1].split("</table>", 1)[0].split("<tr")[2:]
-    assert "correct (checked only)" in rows[0]
+    assert "passed (checked only)" in rows[0]
     assert "0.02 ×" in rows[1] and "0.20 ×" in rows[2] and "1.90 ×" in rows[3]
     assert "100 µs" in rows[1]  # the reference's time, solved from the sample's
     assert "Growth exponent</dt><dd>1.99 (the reference's: 1.00)" in html
