@@ -62,6 +62,8 @@ def submit(
         problems_total=1,
         problem_set_size=1,
         problem_set_hash=problem_set_hash(),
+        # The admin publishes only results that ran isolated.
+        environment={"isolation": "bubblewrap"},
     )
     ProblemResult.objects.create(
         submission=submission,
