@@ -4,14 +4,22 @@ Plain Python, no Django (evaluation.api is the Django-aware door). The reference
 timed here, in the same sandbox and interleaved repetition by repetition with the samples,
 so the efficiency ratio holds on a slow or noisy machine.
 
-A repetition of a level is one sandbox run: a fresh child runs the program's module code, then
-calls it on each of the level's tests in order. So nothing carries over from one repetition
-to the next, while the tests of one repetition share the process as they would in ENAMEL's.
-A test's first call in a child pays for everything the program sets up lazily, and a level's
-time is its slowest test's: work a sample defers to its first call is charged in full.
+A repetition of a level is one sandbox run: a fresh child runs, for each of the level's tests
+in order, the program's module code in a fresh scope and then the call, as ENAMEL execs the
+whole program for every call. So nothing carries over from one repetition to the next, while
+the tests of one repetition share the process as they would in ENAMEL's. A test's first call
+in a child pays for everything the program sets up lazily, and a level's time is its slowest
+test's: work a sample defers to its first call is charged in full.
+
+A sample's time comes from the zygote's clock, which the sample cannot reach: each call is
+charged its wall time less at most what the reference's runs of the same test spent outside
+their calls; the sample's own clock (untrusted) only refines the figure within that bound.
+ENAMEL's alarm covers module code and call alike, so a run is past ENAMEL's limit when its
+charged time plus its module code's excess over the reference's exceeds T + tolerance.
 """
 
 import contextlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +27,7 @@ from dataclasses import dataclass
 from evaluation import results
 from evaluation.cache import Case, CaseCache, ProblemCases
 from evaluation.metrics import hodges_lehmann, problem_metrics
-from evaluation.sandbox import RunResult, Sandbox
+from evaluation.sandbox import RunResult, Sandbox, UnsafeOutput
 from evaluation.scoring import SampleRun, score_sample, timeout_seconds
 from evaluation.spec import EvalSettings, ProblemSpec
 from evaluation.testgen import GenerationError
@@ -31,13 +39,18 @@ REFERENCE_TIMEOUT_SECONDS = 60.0
 # is applied to each run's recorded time (see ProblemRunner._over_time_limit).
 KILL_MARGIN = 1.5
 KILL_GRACE_SECONDS = 0.05
-# What a run may spend outside the call (input decoding, output encoding, pipes, scheduling)
-# beyond the reference's largest overhead on the same test, before the excess counts as the
-# sample's time.
+# What a run may spend outside the call (input decoding, output encoding, pipes, scheduling),
+# by the zygote's clock: the reference's largest such overhead on the same test, times the
+# slack, plus the floor. A sample is charged its wall time less this at least, whatever its
+# own clock says. The same goes for module code, against the reference's module code.
 OVERHEAD_SLACK = 1.25
 OVERHEAD_FLOOR_SECONDS = 0.0002
 # The allowance on levels the reference is not timed on (weight 0: only pass or fail counts).
 UNTIMED_OVERHEAD_SECONDS = 0.002
+# A run charged more than its own clock says by this share of ENAMEL's limit (T + tolerance)
+# is run again, at most this many times a repetition (see ProblemRunner._suspect).
+SUSPECT_SHARE = 0.02
+SUSPECT_RETRIES = 2
 
 Progress = Callable[[int, int], None]
 _RUN_FAILURES = {"timeout": results.TIMEOUT, "memory": results.MEMORY, "killed": results.KILLED}
@@ -62,8 +75,31 @@ def _describe(exc: BaseException) -> str:
 
 
 def call_time(run: RunResult) -> float:
-    """The call's duration by its own clock, never more than the zygote's wall clock saw."""
+    """The call's duration by its own clock, never more than the zygote's wall clock saw:
+    the reference's time (trusted code), and the share of time spent inside calls."""
     return min(run.call_seconds, run.wall_seconds)
+
+
+def charged_time(run: RunResult, allowance: float) -> float:
+    """A sample's time for one call: the zygote's wall clock less at most `allowance` (the
+    reference's own overhead on the test), refined by the child's clock only within that.
+
+    The child's clock lives in the sample's process, which owns it and the harness beside
+    it; the sandbox has already refused a figure that is not between 0 and the wall time.
+    """
+    return max(run.call_seconds, run.wall_seconds - allowance)
+
+
+def user_lines(error: str, prompt: str) -> str:
+    """`error` with the line numbers of the sample program (prompt, then the sample's code)
+    turned into lines of the sample's own code, as its author numbers them."""
+    offset = prompt.count("\n") + 1
+
+    def renumber(match: re.Match) -> str:
+        line = int(match.group(1)) - offset
+        return f"<sample>, line {line}" if line > 0 else "<prompt>"
+
+    return re.sub(r"<sample>, line (\d+)", renumber, error)
 
 
 def reference_answers(
@@ -79,7 +115,10 @@ def reference_answers(
                 f"{spec.task_id}: reference solution failed on a test ({number}): "
                 f"{run.status} {run.error}".strip()
             )
-    return [(run.output, call_time(run)) for run in runs]
+    try:
+        return [(run.output, call_time(run)) for run in runs]
+    except UnsafeOutput as exc:
+        raise EvaluationError(f"{spec.task_id}: reference output refused: {exc}") from None
 
 
 @dataclass
@@ -88,6 +127,7 @@ class _ReferenceTimes:
 
     reps: list[list[list[float]]]
     overhead: list[list[list[float]]]  # time each run of this test spent outside the call
+    module: list[list[list[float]]]  # time each run of this test spent in module code
 
 
 class ProblemRunner:
@@ -100,12 +140,12 @@ class ProblemRunner:
         self.sandbox = sandbox
         self.check = load_checker(spec)
         self.call_seconds = 0.0  # inside calls, samples' and reference's
+        self.repeated_runs = 0  # see _suspect
         self.repetitions = [settings.repetitions if h else 1 for h in spec.hardness]
-        shape = [[[] for _ in level.tests] for level in tests.levels]
-        self.reference = _ReferenceTimes(
-            reps=shape,
-            overhead=[[[] for _ in level.tests] for level in tests.levels],
-        )
+        def per_test() -> list[list[list[float]]]:
+            return [[[] for _ in level.tests] for level in tests.levels]
+
+        self.reference = _ReferenceTimes(reps=per_test(), overhead=per_test(), module=per_test())
         self._timeout: float | None = None  # _timeout_estimate's, until a reference run
 
     def _run_level(self, program: str, level: int, first: int, timeouts: list[float],
@@ -136,6 +176,7 @@ class ProblemRunner:
             self.reference.overhead[level][test].append(
                 max(0.0, run.wall_seconds - run.call_seconds)
             )
+            self.reference.module[level][test].append(run.module_seconds)
             self.reference.reps[level][test].append(call_time(run))
 
     def _reference_estimate(self, level: int, test: int) -> float:
@@ -159,32 +200,21 @@ class ProblemRunner:
             for level, tests in enumerate(self.tests.levels)
         ]
 
-    def _allowance(self, level: int, test: int) -> float:
-        overhead = self.reference.overhead[level][test]
-        if not overhead:  # a level of weight 0: the reference is not timed there
+    def _allowance(self, level: int, test: int, module: bool = False) -> float:
+        """What a sample's run of this test may spend outside its call (or, with `module`,
+        in its module code) before the excess is charged to it."""
+        seen = (self.reference.module if module else self.reference.overhead)[level][test]
+        if not seen:  # a level of weight 0: the reference is not timed there
             return UNTIMED_OVERHEAD_SECONDS
         # The largest, not a typical, overhead: on a loaded machine the reference's runs show
         # how much scheduling alone adds, and an honest sample must not be charged for that.
-        return max(overhead) * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
+        return max(seen) * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
 
-    def _trusted_times(self, runs: list[RunResult], level: int, test: int) -> list[float]:
-        """The repetitions' times, as precise as the call's own clock and as honest as the
-        zygote's wall clock.
-
-        The call's clock lives in the sample's process, which could fake it; the zygote's
-        cannot be fooled but also counts decoding, encoding and scheduling. Where the wall
-        clock's estimate exceeds the call clock's by more than the reference's overhead on
-        this test, the difference is added to every repetition. Estimates over all
-        repetitions, not single runs, keep scheduling noise out of honest samples' times.
-        On a level of weight 0 only ENAMEL's timeout matters, which the zygote's hard kill
-        enforces: there a single noisy wall time must not fail an honest sample.
-        """
-        calls = [call_time(run) for run in runs]
-        if not self.spec.hardness[level]:
-            return calls
-        walls = [run.wall_seconds for run in runs]
-        unexplained = hodges_lehmann(walls) - self._allowance(level, test) - hodges_lehmann(calls)
-        return [call + max(0.0, unexplained) for call in calls]
+    def _limit_time(self, run: RunResult, level: int, test: int) -> float:
+        """What ENAMEL's alarm would have seen of this run: its charged time, plus what its
+        module code took beyond the reference's (the alarm covers the whole program)."""
+        module = max(0.0, run.module_seconds - self._allowance(level, test, module=True))
+        return charged_time(run, self._allowance(level, test)) + module
 
     def _ensure_reference_reps(self, level: int, count: int) -> None:
         while len(self.reference.reps[level][0]) < count:
@@ -192,12 +222,22 @@ class ProblemRunner:
             self._timeout = None
 
     def _deadline(self, level: int, test: int) -> float:
-        """When the sandbox kills a call: well past ENAMEL's limit as estimated so far."""
+        """When the sandbox kills a call (module code included): well past ENAMEL's limit as
+        estimated so far."""
         return (
             KILL_MARGIN * self._timeout_estimate()
             + self.settings.tolerance_seconds
             + self._allowance(level, test)
+            + self._allowance(level, test, module=True)
             + KILL_GRACE_SECONDS
+        )
+
+    def _stop_after(self, level: int) -> float:
+        """The zygote's clock time (module code and call) past which a run of `level` may be
+        over ENAMEL's limit as estimated so far: the child's calls stop after it."""
+        return self._timeout_estimate() + self.settings.tolerance_seconds + max(
+            self._allowance(level, test) + self._allowance(level, test, module=True)
+            for test in range(len(self.tests.levels[level].tests))
         )
 
     def run_sample(self, code: str) -> SampleRun:
@@ -205,7 +245,7 @@ class ProblemRunner:
         outcome = SampleRun()
         for level, tests in enumerate(self.tests.levels):
             weighted = bool(self.spec.hardness[level])
-            runs: list[list[RunResult]] = [[] for _ in tests.tests]
+            times: list[list[float]] = [[] for _ in tests.tests]
             for repetition in range(self.repetitions[level]):
                 # Interleaved in ABBA order (reference, sample, sample, reference, ...): each
                 # side goes first equally often, and, where the sandbox alternates between two
@@ -213,33 +253,40 @@ class ProblemRunner:
                 reference_first = repetition % 2 == 0
                 if weighted and reference_first:
                     self._ensure_reference_reps(level, repetition + 1)
-                if not self._run_repetition(program, level, runs, outcome):
+                if not self._run_repetition(program, level, times, outcome):
+                    outcome.error = user_lines(outcome.error, self.spec.prompt)
                     return outcome
                 if weighted and not reference_first:
                     self._ensure_reference_reps(level, repetition + 1)
-            outcome.times.append(
-                [self._trusted_times(reps, level, test) for test, reps in enumerate(runs)]
-            )
+            outcome.times.append(times)
         return outcome
 
-    def _run_repetition(self, program: str, level: int, runs: list[list[RunResult]],
+    def _run_repetition(self, program: str, level: int, times: list[list[float]],
                         outcome: SampleRun) -> bool:
-        """One repetition of the sample on `level`'s tests, each accepted run appended to
-        `runs[test]`; False once the sample is stopped, `outcome` saying why."""
+        """One repetition of the sample on `level`'s tests, each accepted run's charged time
+        appended to `times[test]`; False once the sample is stopped, `outcome` saying why.
+
+        Each run is checked as it comes, its output decoded only then: a failed one ends the
+        repetition before the next is looked at.
+        """
         tests = self.tests.levels[level].tests
-        done = 0
+        done, retries = 0, SUSPECT_RETRIES
         while done < len(tests):
             # A call past ENAMEL's limit as estimated so far ends the child's calls; should the
             # final limit let it pass, the tests left get a child of their own.
             batch = self._run_level(
                 program, level, done,
                 [self._deadline(level, test) for test in range(done, len(tests))],
-                stop_after=self._timeout_estimate() + self.settings.tolerance_seconds,
+                stop_after=self._stop_after(level),
             )
             for number, run in enumerate(batch, start=done):
                 outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
+                if run.status == "ok" and retries and self._suspect(run, level, number):
+                    retries -= 1
+                    self.repeated_runs += 1
+                    break  # the rest of the repetition again, in a fresh child
                 # Before the answer is checked: ENAMEL's alarm would have fired first.
-                if run.status == "ok" and self._over_time_limit(run):
+                if run.status == "ok" and self._over_time_limit(run, level, number):
                     failure = results.TIMEOUT
                 else:
                     failure = self._failure(run, tests[number])
@@ -247,12 +294,24 @@ class ProblemRunner:
                     outcome.stop, outcome.stop_level = failure, level
                     outcome.error = run.error or f"{failure} on level {level} test {number}"
                     return False
-                run.output = None  # checked: only its times are kept, for all repetitions
-                runs[number].append(run)
-            done += len(batch)
+                times[number].append(charged_time(run, self._allowance(level, number)))
+                done = number + 1
         return True
 
-    def _over_time_limit(self, run: RunResult) -> bool:
+    def _suspect(self, run: RunResult, level: int, test: int) -> bool:
+        """Whether the zygote's clock charges this run noticeably more than the child's own
+        clock says it took: a forged clock, or a scheduling delay outside the call (waking
+        the child, or us) that the reference's runs never met. Such a run is repeated, up to
+        SUSPECT_RETRIES times a repetition, before its wall time is charged: a forger gains
+        nothing by it, and an honest sample is not charged a rare delay that is not its own.
+        """
+        limit = self._timeout_estimate() + self.settings.tolerance_seconds
+        if run.call_seconds > limit:
+            return False  # past ENAMEL's limit by its own clock already: nothing to clear
+        excess = self._limit_time(run, level, test) - run.call_seconds
+        return excess > SUSPECT_SHARE * limit
+
+    def _over_time_limit(self, run: RunResult, level: int, test: int) -> bool:
         """Whether this one repetition took longer than ENAMEL's limit, T + tolerance.
 
         ENAMEL's alarm stops a sample at such a repetition, and scoring censors its level
@@ -260,7 +319,7 @@ class ProblemRunner:
         only waste time. Judged against the final T: the reference's repetitions are
         completed first, so that a low early estimate of T never stops a sample.
         """
-        seconds = call_time(run)
+        seconds = self._limit_time(run, level, test)
         if seconds <= self._timeout_estimate() + self.settings.tolerance_seconds:
             return False
         self._complete_reference()
@@ -276,8 +335,13 @@ class ProblemRunner:
         if run.status != "ok":
             return _RUN_FAILURES.get(run.status, results.ERROR)
         try:
+            output = run.output
+        except UnsafeOutput as exc:
+            run.error = f"UnsafeOutput: {exc}"
+            return results.ERROR
+        try:
             # Decoded for each check, so that one test's input at a time is in memory.
-            accepted = self.check(test.input(), test.answer, run.output)
+            accepted = self.check(test.input(), test.answer, output)
         except Exception as exc:
             run.error = f"checker rejected the output: {_describe(exc)}"
             return results.WRONG_ANSWER
@@ -341,6 +405,7 @@ def evaluate_problem(
         isolation=sandbox.isolation,
         wall_seconds=time.monotonic() - started,
         call_seconds=runner.call_seconds,
+        repeated_runs=runner.repeated_runs,
     )
 
 

@@ -46,6 +46,9 @@ class ProblemEvaluation:
     isolation: str
     wall_seconds: float
     call_seconds: float  # spent inside the calls of samples and reference, out of wall_seconds
+    # Sample runs repeated because the zygote's clock charged them more than their own clock
+    # said (a forged clock, or a scheduling delay): see engine.ProblemRunner._suspect.
+    repeated_runs: int = 0
 
     @property
     def n(self) -> int:

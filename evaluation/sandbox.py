@@ -11,8 +11,8 @@ here.
 Not thread-safe: use one Sandbox per thread.
 """
 
+import contextlib
 import fcntl
-import io
 import itertools
 import json
 import logging
@@ -29,6 +29,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluation import cgroups, seccomp
+from evaluation.decoding import UnsafeOutput, decode_output  # noqa: F401 - callers catch it here
+
 logger = logging.getLogger(__name__)
 
 ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
@@ -39,16 +42,19 @@ ISOLATIONS = ("auto", "bubblewrap", "rlimits")
 STATUSES = ("ok", "error", "timeout", "memory", "killed")
 
 FRAME_LENGTH = struct.Struct(">Q")
+CALL_SECONDS = struct.Struct(">d")  # what a child's message starts with, after its status
 PIPE_BYTES = 1024**2
 MAX_HEADER_BYTES = 64 * 1024
 MAX_OUTPUT_BYTES = 64 * 1024**2  # per call: the zygote refuses larger outputs before we see them
 MAX_OUTPUT_FRAME_BYTES = FRAME_LENGTH.size + MAX_OUTPUT_BYTES
 ERROR_CHARS = 200
 STARTUP_SECONDS = 30.0
-# Module-level code is not timed, but it must end: it gets the run's timeout, at least this.
-SETUP_SECONDS_MIN = 2.0
-# The zygote enforces every deadline; this watchdog only catches a zygote that hangs itself.
-WATCHDOG_MARGIN_SECONDS = 5.0
+# The zygote enforces every deadline; this watchdog only catches a zygote that hangs itself,
+# or that a run stopped (SIGSTOP), soon after the run's own deadline. The margin covers what
+# the zygote may still do for the last run when this one's request arrives (wait for its
+# processes to be gone, and remove its files for up to zygote.py's CLEANUP_SECONDS, else it
+# retires), its grace of DEADLINE_MARGIN_SECONDS after each call, and moving the results.
+WATCHDOG_MARGIN_SECONDS = 2.0
 # A zygote exits with this (zygote.py's RETIRED_EXIT_CODE) when a run changed what its
 # children inherit; the next run then goes to a fresh zygote.
 RETIRED_EXIT_CODE = 75
@@ -56,6 +62,14 @@ RETIRED_EXIT_CODE = 75
 CHILD_MAX_PROCESSES = 32  # counts threads too; enough for a thread pool, not a fork bomb
 CHILD_MAX_FILE_BYTES = 16 * 1024**2
 CHILD_MAX_OPEN_FILES = 64
+# The sandbox's /tmp (a tmpfs: memory) holds at most this, all runs' files together.
+SCRATCH_BYTES = 256 * 1024**2
+# A zygote's cgroup holds its run's memory limit, a full /tmp and this for the zygote itself,
+# the child waiting for the next run and bwrap; and the run's processes plus a few for these.
+CGROUP_HEADROOM_BYTES = 128 * 1024**2
+CGROUP_EXTRA_PROCESSES = 8
+# Installed by the zygote in every child; empty on a machine without a system call table.
+SYSCALL_FILTER = seccomp.build_filter()
 
 # Running as root, the sandbox gets a uid of its own: RLIMIT_NPROC does not bind uid 0, and a
 # uid shared with other sandboxes would let them signal each other and share the count.
@@ -65,44 +79,25 @@ _sandbox_serial = itertools.count()
 @dataclass
 class RunResult:
     status: str  # "ok" | "error" | "timeout" | "memory" | "killed"
-    output: object = None  # the call's return value as plain data (only when "ok")
-    call_seconds: float = 0.0  # the call's duration as reported from inside the child (untrusted)
-    wall_seconds: float = 0.0  # zygote-measured, input sent to whole result received (trusted)
+    blob: bytes = b""  # the call's pickled output (only when "ok"), decoded by `output`
+    # The call's duration by the child's own clock: the sample's to fake, so only ever a
+    # refinement within what the zygote's clock allows (see evaluation.engine.charged_time).
+    call_seconds: float = 0.0
+    wall_seconds: float = 0.0  # zygote-measured, input sent to whole result received
+    module_seconds: float = 0.0  # zygote-measured, the program's module code before the call
     peak_memory: int = 0  # bytes, the child's max RSS
     error: str = ""  # "ExceptionType: short message" for error/memory/killed
 
-
-class UnsafeOutput(Exception):
-    """The child's output is not plain data."""
+    @property
+    def output(self) -> object:
+        """The call's return value as plain data (None unless "ok"), decoded when asked for,
+        so that a run's outputs are decoded one at a time as they are checked. Raises
+        UnsafeOutput for anything but plain data."""
+        return decode_output(self.blob) if self.status == "ok" else None
 
 
 class SandboxLost(Exception):
     """The zygote died, hung or broke the protocol; it is replaced before the next run."""
-
-
-class PlainDataUnpickler(pickle.Unpickler):
-    """Builds only pickle's own types: no class or function can be named, so none can run."""
-
-    def find_class(self, module: str, name: str) -> object:
-        raise UnsafeOutput(f"refused to load {module}.{name}")
-
-    def persistent_load(self, pid: object) -> object:
-        raise UnsafeOutput("refused a persistent id")
-
-
-def decode_output(blob: bytes) -> object:
-    """The child's pickled output as plain data; raises UnsafeOutput for anything else.
-
-    With no class or function to name, pickle's opcodes build only None, bool, int, float,
-    str, bytes, bytearray, list, tuple, dict, set, frozenset and a read-only memoryview of a
-    bytearray: values whose equality is the builtin, content-based one.
-    """
-    try:
-        return PlainDataUnpickler(io.BytesIO(blob)).load()
-    except UnsafeOutput:
-        raise
-    except Exception as exc:
-        raise UnsafeOutput(f"undecodable output ({type(exc).__name__})") from None
 
 
 def widen_pipe(fd: int) -> None:
@@ -123,6 +118,28 @@ def frame(data: bytes) -> bytes:
 
 def message(header: dict, blob: bytes = b"") -> bytes:
     return frame(json.dumps(header).encode()) + frame(blob)
+
+
+def read_child_message(result: RunResult, message: bytes) -> None:
+    """Fills `result` from what its child sent (see zygote.py's RESULT_HEAD): the call's time
+    by the child's clock, then the output, or the error's text.
+
+    That time must be a figure the zygote's clock allows, from 0 to the wall time it saw:
+    anything else is a forged result, an error whatever the output.
+    """
+    (call_seconds,) = CALL_SECONDS.unpack_from(message)
+    payload = message[CALL_SECONDS.size:]
+    if result.status != "ok":
+        result.error = one_line(payload.decode(errors="replace")) or result.error
+        return
+    if not 0.0 <= call_seconds <= result.wall_seconds:  # also false for NaN
+        result.status = "error"
+        result.error = one_line(
+            f"ForgedResult: the call's own clock says {call_seconds!r} s where the zygote's "
+            f"saw {result.wall_seconds:.6f} s"
+        )
+        return
+    result.call_seconds, result.blob = call_seconds, payload
 
 
 def split_frames(blob: bytes) -> list[bytes]:
@@ -170,8 +187,10 @@ def bubblewrap_command(python: str, sandbox_uid: int | None) -> list[str]:
     command += ["--ro-bind", prefix, prefix,
                 "--perms", "0755", "--dir", os.path.dirname(ZYGOTE_PATH_IN_SANDBOX),
                 "--ro-bind", str(ZYGOTE_SCRIPT), ZYGOTE_PATH_IN_SANDBOX,
-                "--proc", "/proc", "--dev", "/dev",
-                "--perms", "01777", "--tmpfs", SCRATCH_IN_SANDBOX,
+                # Read-only: writing /proc/self/clear_refs would reset the peak memory we read,
+                # and files in /dev (/dev/shm too) would outlive the run, unlike those in /tmp.
+                "--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
+                "--perms", "01777", "--size", str(SCRATCH_BYTES), "--tmpfs", SCRATCH_IN_SANDBOX,
                 "--remount-ro", "/", "--chdir", SCRATCH_IN_SANDBOX]
     if sandbox_uid is not None:
         command += ["setpriv", f"--reuid={sandbox_uid}", f"--regid={sandbox_uid}",
@@ -208,11 +227,16 @@ class ZygoteProcess:
         self._input_fd = self._output_fd = -1  # the zygote's stdin and stdout
         self._inbox = bytearray()  # what the zygote sent that no message was made of yet
         self._scratch_base: str | None = None
+        self.cgroup: cgroups.Cgroup | None = None
+        # "cgroup" once its first start made it one, else "per-process" (only rlimits apply).
+        self.resource_limits: str | None = None
 
     def start(self) -> None:
-        limits = {"RLIMIT_AS": self.memory_bytes, "RLIMIT_NPROC": CHILD_MAX_PROCESSES,
-                  "RLIMIT_FSIZE": CHILD_MAX_FILE_BYTES, "RLIMIT_NOFILE": CHILD_MAX_OPEN_FILES,
-                  "RLIMIT_CORE": 0}
+        # The stack may grow to the memory limit, as ENAMEL sets it: deep recursion (through
+        # functools.lru_cache, say) that passes there must not crash here.
+        limits = {"RLIMIT_AS": self.memory_bytes, "RLIMIT_STACK": self.memory_bytes,
+                  "RLIMIT_NPROC": CHILD_MAX_PROCESSES, "RLIMIT_FSIZE": CHILD_MAX_FILE_BYTES,
+                  "RLIMIT_NOFILE": CHILD_MAX_OPEN_FILES, "RLIMIT_CORE": 0}
         uid = self.sandbox_uid
         if self.isolation == "bubblewrap":
             command = bubblewrap_command(self.python, uid)
@@ -230,23 +254,51 @@ class ZygoteProcess:
                 user_options = {}
             command = [self.python, "-I", "-S", "-B", str(ZYGOTE_SCRIPT)]
             scratch_base = cwd = self._scratch_base
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
-            env=dict(SANDBOX_ENV), close_fds=True, start_new_session=True, **user_options,
-        )
+        self.cgroup = self._new_cgroup()
+        # The process joins its cgroup before it runs anything, so all it forks is inside.
+        with self.cgroup.joining() if self.cgroup else contextlib.nullcontext() as join:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
+                env=dict(SANDBOX_ENV), close_fds=True, start_new_session=True,
+                preexec_fn=join, **user_options,
+            )
         self._input_fd = self.process.stdin.fileno()
         self._output_fd = self.process.stdout.fileno()
         for fd in (self._input_fd, self._output_fd):
             widen_pipe(fd)
         os.set_blocking(self._input_fd, False)
         self._inbox = bytearray()
+        if not SYSCALL_FILTER.program:
+            logger.warning("sandbox without a seccomp filter: %s", SYSCALL_FILTER.reason)
         config = {"scratch_base": scratch_base, "pid_namespace": self.isolation == "bubblewrap",
-                  "limits": limits}
+                  "limits": limits, "syscall_filter": SYSCALL_FILTER.program.hex()}
         deadline = time.monotonic() + STARTUP_SECONDS
         self._send(message({"op": "config", **config}), deadline)
         hello, _ = self._receive(deadline)
         if hello.get("event") != "hello":
             raise SandboxLost(f"unexpected greeting {hello!r}")
+
+    def _new_cgroup(self) -> cgroups.Cgroup | None:
+        """A cgroup for the zygote about to start, or None where there can be none: then
+        only per-process limits apply, which `resource_limits` says. A zygote that had a
+        cgroup never restarts without one."""
+        if self.resource_limits == "per-process":
+            return None
+        parents = cgroups.find_parents()
+        try:
+            if parents is None:
+                raise OSError("no memory and pids cgroup controllers we may use")
+            cgroup = cgroups.Cgroup.create(
+                parents, self.memory_bytes + SCRATCH_BYTES + CGROUP_HEADROOM_BYTES,
+                CHILD_MAX_PROCESSES + CGROUP_EXTRA_PROCESSES)
+        except OSError as exc:
+            if self.resource_limits == "cgroup":
+                raise SandboxLost(f"no cgroup for the zygote: {exc}") from None
+            logger.info("sandbox limits apply per process only: %s", exc)
+            self.resource_limits = "per-process"
+            return None
+        self.resource_limits = "cgroup"
+        return cgroup
 
     def stop(self) -> int | None:
         """Stops the zygote; its exit status (negative: the signal that ended it)."""
@@ -267,6 +319,9 @@ class ZygoteProcess:
         if self._scratch_base is not None:
             shutil.rmtree(self._scratch_base, ignore_errors=True)
             self._scratch_base = None
+        if self.cgroup is not None:
+            self.cgroup.remove()  # and with it anything of the sandbox still alive
+            self.cgroup = None
         return None if process is None else process.returncode
 
     def run(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
@@ -275,13 +330,10 @@ class ZygoteProcess:
         if self.process is None:
             self.start()
         timeouts = [timeout for _, timeout in calls]
-        setup_timeout = max(max(timeouts), SETUP_SECONDS_MIN)
-        # The zygote holds the args until the program's module code has run.
-        deadline = (time.monotonic() + setup_timeout + sum(timeouts)
-                    + WATCHDOG_MARGIN_SECONDS * len(calls))
+        # Each call's timeout covers its module code and the call itself.
+        deadline = time.monotonic() + sum(timeouts) + WATCHDOG_MARGIN_SECONDS
         self._send(message({"op": "run", "program": program, "entry_point": entry_point,
-                            "timeouts": timeouts, "setup_timeout": setup_timeout,
-                            "stop_after": stop_after},
+                            "timeouts": timeouts, "stop_after": stop_after},
                            b"".join(frame(args) for args, _ in calls)), deadline)
         header, blob = self._receive(deadline, max_blob_bytes=len(calls) * MAX_OUTPUT_FRAME_BYTES)
         return self._results(header, blob, len(calls))
@@ -299,26 +351,24 @@ class ZygoteProcess:
             raise SandboxLost("unexpected message from the zygote")
         if any(call["status"] != "ok" for call in calls[:-1]):
             raise SandboxLost("calls went on after a failed one")
-        results = []
-        for call, output in zip(calls, outputs, strict=True):
-            try:
-                result = RunResult(
+        try:
+            results = [
+                RunResult(
                     status=call["status"],
-                    call_seconds=float(call.get("call_seconds", 0.0)),
-                    wall_seconds=float(call.get("wall_seconds", 0.0)),
+                    wall_seconds=float(call["wall_seconds"]),
+                    module_seconds=float(call["module_seconds"]),
                     peak_memory=int(header.get("peak_memory") or 0),
                     error=one_line(str(call.get("error", ""))),
                 )
-            except (TypeError, ValueError) as exc:
-                raise SandboxLost(f"malformed result: {exc}") from None
-            if result.status == "ok":
-                try:
-                    result.output = decode_output(output)
-                except UnsafeOutput as exc:
-                    result.status, result.error = "error", one_line(f"UnsafeOutput: {exc}")
-            results.append(result)
-            if result.status != "ok":
-                break  # an output refused here ends the calls as a failure in the child does
+                for call in calls
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SandboxLost(f"malformed result: {exc}") from None
+        for result, output in zip(results, outputs, strict=True):
+            if len(output) >= CALL_SECONDS.size:  # what the child sent (none: the zygote's)
+                read_child_message(result, output)
+            elif output:
+                raise SandboxLost("malformed result: a truncated message")
         return results
 
     def _send(self, data: bytes, deadline: float) -> None:
@@ -430,6 +480,10 @@ class Sandbox:
         except BaseException:
             self.close()
             raise
+        # "cgroup": memory and processes are bounded for the whole sandbox; "per-process":
+        # only by each process's rlimits (no cgroup could be made here).
+        self.resource_limits = "cgroup" if all(
+            zygote.resource_limits == "cgroup" for zygote in self._zygotes) else "per-process"
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -438,7 +492,8 @@ class Sandbox:
         self.close()
 
     def run(self, program: str, entry_point: str, args: bytes, timeout: float) -> RunResult:
-        """Runs `entry_point(*pickle.loads(args))` from `program` in a fresh child."""
+        """Runs `program`'s module code, then `entry_point(*pickle.loads(args))`, in a fresh
+        child, both within `timeout`."""
         return self.run_calls(program, entry_point, [(args, timeout)])[0]
 
     def run_calls(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
@@ -447,9 +502,10 @@ class Sandbox:
         each `(args, timeout)` of `calls` in turn, in that same child.
 
         One result per call made: the calls stop after the first that is not "ok", and after
-        the first whose time (by the child's clock, capped by the zygote's) exceeds
-        `stop_after`. The program's module state is shared by the calls; nothing outlives
-        the run.
+        the first whose module code and call took longer than `stop_after` by the zygote's
+        clock. Each call runs the program's module code afresh, in a fresh scope (as ENAMEL
+        does), within its timeout; what the process holds (builtins, imported modules) is
+        shared by the calls, and nothing outlives the run.
         """
         if not calls:
             raise ValueError("a run needs at least one call")

@@ -10,31 +10,47 @@ header and a binary blob (often empty); a frame is an 8-byte big-endian length, 
 
     worker -> zygote  {"op": "config", ...}                  once, first
     zygote -> worker  {"event": "hello"}
-    worker -> zygote  {"op": "run", program, entry_point, timeouts, setup_timeout, stop_after}
+    worker -> zygote  {"op": "run", program, entry_point, timeouts, stop_after}
                       + one frame per call, each a pickled argument tuple (held here until
-                      the child is "ready")
-    zygote -> worker  {"event": "result", calls: [{status, ...}, ...], peak_memory}
-                      + one frame per call made, each a pickled output (never unpickled here)
+                      the child is "ready" for it)
+    zygote -> worker  {"event": "result", calls: [{status, wall_seconds, module_seconds,
+                      error}, ...], peak_memory}
+                      + one frame per call made: what the child sent less its status code
+                      (its clock's figure, then a pickled output or an error's text), or
+                      nothing when the zygote decided the call's end (timeout, death)
 
-Between the zygote and the child of a run, on the child's input and result pipes:
+Between the zygote and the child of a run, on the child's input and result pipes; each of the
+child's messages is one frame: a status code and a time by its own clock (RESULT_HEAD), then
+the pickled output or the error's text.
 
-    zygote -> child   the run request's header frame            the child execs the program
-    child -> zygote   {"event": "ready"}                         the module code ran
+    zygote -> child   {program, entry_point}, once              nothing about limits
     then, for each call in turn:
-    zygote -> child   the call's argument frame                  the wall clock starts
-    child -> zygote   {"event": "result", status, ...} + pickled output
+    zygote -> child   an empty frame (RUN_MODULE)               our clock starts
+    child -> zygote   READY                                     the module code ran afresh
+    zygote -> child   the call's argument frame                 our clock starts again
+    child -> zygote   OK, its time, pickled output              our clock stops
+                      (or ERROR / MEMORY, 0, the error's text)
 
-A run's calls (the engine's one repetition of a level's tests) share the child, and so its
-module state, but each call's input is sent only once the previous call's result is in, and
-the next run gets a fresh child. The calls stop at the first that fails, runs out of time, or
-takes longer than `stop_after` (seconds by the child's clock, capped by ours); the worker then
-decides whether the calls left get a child of their own. A program that fails before "ready"
-sends its "result" instead.
+Each call is as ENAMEL makes it: the program's module code runs in a fresh scope (ENAMEL's:
+`time` given, `print` and `input` None), then the function is called; the module code is
+untimed but under the call's deadline, and the call's input is sent only once the module code
+is done. A run's calls (the engine's one repetition of a level's tests) share the child, and
+so what the process holds (builtins, imported modules), but each call's input is sent only
+once the previous call's result is in, and the next run gets a fresh child. The calls stop
+at the first that fails, runs out of time, or takes longer than `stop_after` (module code and
+call, by our clock); the worker then decides whether the calls left get a child of their own.
+
+The child's own clock is the child's: the program can reach and replace anything in its
+process, this module's functions included. Its figure only ever refines ours, within bounds
+the worker sets (evaluation.engine.charged_time). Nothing the child can read holds the run's
+limits: they stay in the request, which lives only in the zygote's frame of that run.
 
 The child of the next run is forked, and sets itself up (limits, descriptors, then a made-up
-call, see WARM_UP_PROGRAM), as soon as every process of the last run is killed, before its
+call, see WARM_UP_PROGRAM), as soon as every process of the last run is gone (killed and
+reaped: the kernel has freed its memory, which would slow a timed call down), before its
 request arrives, so neither fork nor setup is on the path from request to result; the last
-run's files and SysV objects are removed while it sets up, before its request is read. A
+run's files and SysV objects are removed while it sets up, before its request is read (files
+that take over CLEANUP_SECONDS to remove retire us instead, see RETIRED_EXIT_CODE). A
 child that sent its last result waits to be killed: its peak memory is read while it is
 alive, the result goes to the worker, and only then is the child killed and reaped, while
 the worker digests the result.
@@ -49,12 +65,14 @@ gives the next run to a fresh zygote.
 
 Freed memory keeps its bytes, and every child inherits the zygote's: a sample run right after
 the reference on the same input could find that input, or the reference's answer, in it. So
-argument and output bytes only ever live here in bytearrays the zygote reads into and writes
-from directly, and zeroes before the next child is forked. Headers are not secret.
+argument and output bytes, and every byte a child sent, only ever live here in bytearrays the
+zygote reads into and writes from directly, and zeroes before the next child is forked; of a
+child's message only the status code is read. What the zygote itself makes of a run (its
+times, peak memory and exit status, as numbers in its heap) is not wiped: a run can steer
+these figures, and so, in principle, leave a few bits of them for a later run to find.
 """
 
 import ctypes
-import errno
 import fcntl
 import gc
 import importlib
@@ -110,13 +128,25 @@ FRAME_LENGTH = struct.Struct(">Q")
 # Pipes this large carry most inputs and outputs in one write, not in 64 KiB turns, each of
 # which wakes the other side (tens of microseconds when it has to wake another CPU).
 PIPE_BYTES = 1024**2
-MAX_HEADER_BYTES = 64 * 1024
+INBOX_BYTES = 64 * 1024
 MAX_OUTPUT_BYTES = 64 * 1024**2
 # Grace after a deadline for a result that is already on its way, and for reaping.
 DEADLINE_MARGIN_SECONDS = 0.05
+# The most removing a run's files may take: past it we retire instead (the worker's watchdog
+# counts it against the next run, see WATCHDOG_MARGIN_SECONDS in sandbox.py).
+CLEANUP_SECONDS = 1.0
+DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 CHILD_INPUT_FD = 3
 CHILD_RESULT_FD = 4
-CHILD_STATUSES = ("ok", "error", "memory")
+# A child's message is one frame: a status code and the call's time by the child's own clock
+# (RESULT_HEAD), then the pickled output, or the error's text. The zygote parses nothing of it
+# but the status code, so that none of the child's bytes outlive the run in our heap.
+READY, OK, ERROR, MEMORY = range(4)
+CHILD_STATUSES = {OK: "ok", ERROR: "error", MEMORY: "memory"}
+RESULT_HEAD = struct.Struct(">Bd")
+# Sent before each call's arguments: the program's module code runs in a fresh scope.
+RUN_MODULE = FRAME_LENGTH.pack(0)
+READY_CODE = bytes([READY])
 # We exit with this when a run changed what our children inherit (see inherited_settings):
 # the worker then starts a fresh zygote for the next run.
 RETIRED_EXIT_CODE = 75
@@ -252,10 +282,20 @@ def sysv_objects_exist() -> bool:
 
 def warm_up() -> None:
     """Goes through a run's motions on a made-up call (see WARM_UP_PROGRAM)."""
-    scope = {"__name__": "__sample__"}
+    scope = sample_scope()
     exec(WARM_UP_CODE, scope)
     output = scope["warm_up"](*pickle.loads(WARM_UP_ARGS))
-    message({"event": "result", "status": "ok", "call_seconds": 0.5}, pickle.dumps(output, 5))
+    result_frame(OK, 0.5, pickle.dumps(output, 5))
+
+
+def sample_scope() -> dict:
+    """ENAMEL's exec scope: `time` given, `print` and `input` None (calling them fails)."""
+    return {"time": time, "input": None, "print": None}
+
+
+def result_frame(status: int, call_seconds: float, payload: Buffer = b"") -> list[Buffer]:
+    head = RESULT_HEAD.pack(status, call_seconds)
+    return [FRAME_LENGTH.pack(len(head) + len(payload)), head, payload]
 
 
 def inherited_settings() -> tuple:
@@ -301,6 +341,53 @@ def describe(exc: BaseException) -> str:
     return " ".join(text.split())[:ERROR_CHARS]
 
 
+# ---------------------------------------------------------------------------- system calls
+
+PR_SET_SECCOMP = 22
+PR_SET_NO_NEW_PRIVS = 38
+SECCOMP_MODE_FILTER = 2
+SOCK_FILTER_BYTES = 8
+
+
+class SockFprog(ctypes.Structure):
+    """struct sock_fprog: a filter program as prctl(PR_SET_SECCOMP) takes it."""
+
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class SyscallFilter(NamedTuple):
+    instructions: ctypes.Array  # what `program` points to, kept alive with it
+    program: SockFprog
+
+
+# The worker's seccomp filter (evaluation/seccomp.py), made ready once by main(): each child
+# then installs it with two system calls. The zygote itself stays unfiltered.
+syscall_filter: SyscallFilter | None = None
+
+
+def load_syscall_filter(program_hex: str | None) -> None:
+    global syscall_filter
+    if not program_hex:
+        return
+    program = bytes.fromhex(program_hex)
+    if not program or len(program) % SOCK_FILTER_BYTES:
+        raise ValueError("malformed seccomp filter")
+    instructions = ctypes.create_string_buffer(program, len(program))
+    syscall_filter = SyscallFilter(instructions, SockFprog(len(program) // SOCK_FILTER_BYTES,
+                                                           ctypes.addressof(instructions)))
+
+
+def install_syscall_filter() -> None:
+    """Puts this process, and all it will fork, under the filter for good. Without
+    no_new_privs the kernel lets only a privileged process install one."""
+    if syscall_filter is None:
+        return
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(syscall_filter.program),
+                  0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "the seccomp filter was refused")
+
+
 # ---------------------------------------------------------------------------- the child
 
 
@@ -336,61 +423,69 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
         for name, value in limits.items():
             limit = getattr(resource, name)
             resource.setrlimit(limit, (value, value))
+        install_syscall_filter()
         gc.disable()  # as ENAMEL times code
         warm_up()
-        # Forked before its run was asked for: wait here for the program to run.
+        # Forked before its run was asked for: wait here for the program (and nothing else:
+        # the run's limits are the zygote's business, never in a place the program can read).
         request = json.loads(read_frame(CHILD_INPUT_FD))
+        program, entry_point = request["program"], request["entry_point"]
+        del request
     except BaseException as exc:
-        send_result({"status": "error", "error": "SandboxSetup: " + describe(exc)})
+        send_result(ERROR, 0.0, ("SandboxSetup: " + describe(exc)).encode())
         return
-    try:
-        scope = {"__name__": "__sample__", "time": time}
-        program = request["program"]
-        code = programs.get(program) or compile(program, "<sample>", "exec")
-        exec(code, scope)
-        function = scope.get(request["entry_point"])
-        if not callable(function):
-            raise NameError(f"entry point {request['entry_point']!r} is not a defined function")
-        write_all(CHILD_RESULT_FD, message({"event": "ready"}))
-    except BaseException as exc:
-        send_result(failure(exc))
-        return
-    # One call per argument frame, in order, until a call fails or the zygote kills us.
+    code = programs.get(program)
+    # Each call as ENAMEL makes it: the program's module code in a fresh scope (untimed, but
+    # under the call's deadline), then the call, timed. The module code runs before the
+    # call's input exists in this process: its arguments are sent once "ready" is out.
     while True:
+        try:
+            if read_frame(CHILD_INPUT_FD):
+                raise ValueError("expected the signal to run the module code")
+            if code is None:
+                code = compile(program, "<sample>", "exec")
+            scope = sample_scope()
+            exec(code, scope)
+            function = scope.get(entry_point)
+            if not callable(function):
+                raise NameError(f"entry point {entry_point!r} is not a defined function")
+            del scope
+        except BaseException as exc:
+            send_result(*failure(exc))
+            return
+        send_result(READY, 0.0)
         try:
             args = loads(read_frame(CHILD_INPUT_FD))
             start = clock()
             output = function(*args)
             call_seconds = clock() - start
-            del args  # one call's input alive at a time, as in a child of its own
+            del args, function  # one call's input alive at a time, as in a child of its own
         except BaseException as exc:
-            send_result(failure(exc))
+            send_result(*failure(exc))
             return
         try:
             blob = dumps(output, protocol=5)
         except BaseException as exc:
             # Only plain data pickles by value; anything else names a class the worker refuses.
-            send_result(failure(exc, "UnsafeOutput: cannot pickle the output ({})"))
+            send_result(*failure(exc, "UnsafeOutput: cannot pickle the output ({})"))
             return
         del output  # not kept alive into the next call
-        send_result({"status": "ok", "call_seconds": call_seconds}, blob)
+        send_result(OK, call_seconds, blob)
         del blob
 
 
-def failure(exc: BaseException, error: str = "{}") -> dict:
-    """The result header for a run that `exc` ended: "memory" for a MemoryError."""
+def failure(exc: BaseException, error: str = "{}") -> tuple[int, float, bytes]:
+    """The result for a run that `exc` ended: MEMORY for a MemoryError."""
     if isinstance(exc, MemoryError):
-        return {"status": "memory", "error": describe(exc)}
-    return {"status": "error", "error": error.format(describe(exc))}
+        return MEMORY, 0.0, describe(exc).encode(errors="replace")
+    return ERROR, 0.0, error.format(describe(exc)).encode(errors="replace")
 
 
-def send_result(header: dict, blob: bytes = b"") -> None:
-    header["event"] = "result"
+def send_result(status: int, call_seconds: float, payload: bytes = b"") -> None:
     try:
-        write_all(CHILD_RESULT_FD, message(header, blob))
+        write_all(CHILD_RESULT_FD, *result_frame(status, call_seconds, payload))
     except MemoryError:
-        write_all(CHILD_RESULT_FD, message({"event": "result", "status": "memory",
-                                            "error": "MemoryError: while sending the result"}))
+        write_all(CHILD_RESULT_FD, *result_frame(MEMORY, 0.0, b"MemoryError: while sending"))
 
 
 # ---------------------------------------------------------------------------- the parent
@@ -400,7 +495,7 @@ class ChildLink:
     """Reads the child's messages with a deadline; the child is untrusted.
 
     Bytes are read straight into buffers the zygote wipes after the run: a fixed inbox that
-    holds a header frame and the start of its blob, then a bytearray of the blob's size.
+    holds a message's length and what follows it, then a bytearray of the message's size.
     """
 
     def __init__(self, fd: int, inbox: bytearray, secrets: list[bytearray]) -> None:
@@ -409,65 +504,56 @@ class ChildLink:
         self.filled = 0
         self.used = 0  # how much of the inbox was ever written: what needs wiping
         self.secrets = secrets
-        self.header: dict = {}
-        self.blob: bytearray | None = None  # the blob being received, for self.header
-        self.blob_view = memoryview(b"")
-        self.blob_filled = 0
+        self.body: bytearray | None = None  # the message being received
+        self.body_view = memoryview(b"")
+        self.body_filled = 0
         self.closed = False
 
     def pump(self) -> None:
-        if self.blob is None:
+        if self.body is None:
             target = self.inbox[self.filled:]
         else:
-            target = self.blob_view[self.blob_filled:]
+            target = self.body_view[self.body_filled:]
         try:
             size = os.readv(self.fd, [target])
         except BlockingIOError:
             return
         if not size:
             self.closed = True
-        elif self.blob is None:
+        elif self.body is None:
             self.filled += size
             self.used = max(self.used, self.filled)
         else:
-            self.blob_filled += size
+            self.body_filled += size
 
-    def take_message(self) -> tuple[dict, bytearray] | None:
+    def take_message(self) -> bytearray | None:
         """A complete message if one has arrived; raises ValueError on a malformed one."""
-        if self.blob is None and not self.start_blob():
+        if self.body is None and not self.start_body():
             return None
-        if self.blob_filled < len(self.blob_view):
+        if self.body_filled < len(self.body_view):
             return None
-        blob, self.blob = self.blob, None
-        return self.header, blob
+        body, self.body = self.body, None
+        return body
 
-    def start_blob(self) -> bool:
-        """Parses the header and blob length in the inbox, if both arrived; the blob's bytes
-        read so far move to a buffer of its own, where the rest of it will be read."""
+    def start_body(self) -> bool:
+        """Parses a message's length in the inbox, if it arrived; the message's bytes read so
+        far move to a buffer of its own, where the rest of it will be read."""
         inbox, filled = self.inbox, self.filled
-        if filled < 8:
+        if filled < FRAME_LENGTH.size:
             return False
-        (header_size,) = FRAME_LENGTH.unpack_from(inbox, 0)
-        if header_size > MAX_HEADER_BYTES:
-            raise ValueError("result header too large")
-        blob_at = 8 + header_size + 8
-        if filled < blob_at:
-            return False
-        (blob_size,) = FRAME_LENGTH.unpack_from(inbox, blob_at - 8)
-        if blob_size > MAX_OUTPUT_BYTES:
+        (size,) = FRAME_LENGTH.unpack_from(inbox, 0)
+        if size > RESULT_HEAD.size + MAX_OUTPUT_BYTES:
             raise ValueError(f"output larger than {MAX_OUTPUT_BYTES} bytes")
-        header = json.loads(bytes(inbox[8:blob_at - 8]))
-        if not isinstance(header, dict):
-            raise ValueError("result header is not an object")
-        blob = bytearray(blob_size)
-        self.secrets.append(blob)
-        self.blob_view = memoryview(blob)
-        arrived = min(filled - blob_at, blob_size)
-        self.blob_view[:arrived] = inbox[blob_at:blob_at + arrived]
-        # Anything after the blob starts the next message: moved in place, with memmove.
-        self.filled = filled - blob_at - arrived
-        inbox[:self.filled] = inbox[blob_at + arrived:filled]
-        self.header, self.blob, self.blob_filled = header, blob, arrived
+        body = bytearray(size)
+        self.secrets.append(body)
+        self.body_view = memoryview(body)
+        at = FRAME_LENGTH.size
+        arrived = min(filled - at, size)
+        self.body_view[:arrived] = inbox[at:at + arrived]
+        # Anything after the message starts the next one: moved in place, with memmove.
+        self.filled = filled - at - arrived
+        inbox[:self.filled] = inbox[at + arrived:filled]
+        self.body, self.body_filled = body, arrived
         return True
 
 
@@ -489,10 +575,9 @@ class Zygote:
         self.pid = os.getpid()
         # Every buffer that held a run's argument or output bytes, zeroed after the run.
         self.secrets: list[bytearray] = []
-        self.inbox = bytearray(8 + MAX_HEADER_BYTES + 8)  # a result's header frame and more
+        self.inbox = bytearray(INBOX_BYTES)  # a message's length, and what came with it
         self.link: ChildLink | None = None  # the running child's, reading into the inbox
         self.programs: dict[str, object] = {}  # program text -> code object, oldest first
-        self.dying: set[int] = set()  # children killed but not yet reaped
         self.settings = inherited_settings()
 
     def serve(self) -> bool:
@@ -501,30 +586,13 @@ class Zygote:
         child = self.spawn_child()
         while True:
             try:
-                request_frame, args = read_frame(0), self.read_secret_frame(0)
+                request_frame, args = self.read_secret_frame(0), self.read_secret_frame(0)
             except EOFError:
                 self.kill_strays()  # the idle child; we exit, so no child sees the args
                 return True
-            alive = True
-            try:
-                request = json.loads(request_frame)
-                if request.get("op") != "run":
-                    raise ValueError(f"unexpected request {request!r}")
-                alive = False  # should run() fail, it has stopped the child itself
-                header, blobs, alive = self.run(child, request, request_frame, args)
-                outputs = [part for blob in blobs for part in (FRAME_LENGTH.pack(len(blob)), blob)]
-                write_all(1, frame(json.dumps(header).encode()),
-                          FRAME_LENGTH.pack(sum(len(part) for part in outputs)), *outputs)
-            finally:
-                # After the result is sent, so the worker digests it while we clean up.
-                if alive:
-                    self.dismiss(child)
-                wiped = self.wipe_secrets()
-                args = blobs = outputs = None  # wiped, and now freed
-                if wiped > TRIM_AFTER_BYTES:
-                    libc.malloc_trim(0)
-                self.kill_strays()
-            self.remember(request.get("program"))
+            program = self.serve_run(child, request_frame, args)
+            del request_frame, args  # wiped by serve_run, and now freed
+            self.remember(program)
             if inherited_settings() != self.settings:
                 return False
             # Forked before the next request is read, so the child's memory never held its
@@ -535,6 +603,35 @@ class Zygote:
             # before its program runs: its request is read only after this.
             self.wipe_scratch(keep=self.run_scratch)
             self.wipe_ipc()
+
+    def serve_run(self, child: Child, request_frame: bytearray, args: bytearray) -> object:
+        """Runs one request in `child`, sends its result and cleans up; returns the program.
+
+        The request (with the run's limits) and the result (with its times) live only in
+        this call's frame, which ends before the next child is forked: the next child's
+        stack, which it can walk, holds neither.
+        """
+        alive = True
+        request: dict = {}
+        try:
+            request = json.loads(request_frame)
+            if request.get("op") != "run":
+                raise ValueError("unexpected request")
+            alive = False  # should run() fail, it has stopped the child itself
+            header, blobs, alive = self.run(child, request, args)
+            outputs = [part for blob in blobs for part in (FRAME_LENGTH.pack(len(blob)), blob)]
+            write_all(1, frame(json.dumps(header).encode()),
+                      FRAME_LENGTH.pack(sum(len(part) for part in outputs)), *outputs)
+        finally:
+            # After the result is sent, so the worker digests it while we clean up.
+            if alive:
+                self.dismiss(child)
+            wiped = self.wipe_secrets()
+            blobs = outputs = None  # wiped, and now freed
+            if wiped > TRIM_AFTER_BYTES:
+                libc.malloc_trim(0)
+            self.kill_strays()
+        return request.get("program")
 
     def read_secret_frame(self, fd: int) -> bytearray:
         """A frame read into a buffer of its own, which is wiped after the run."""
@@ -587,7 +684,7 @@ class Zygote:
             os.set_blocking(fd, False)
         return Child(pid, input_write, result_read)
 
-    def run(self, child: Child, request: dict, request_frame: bytes,
+    def run(self, child: Child, request: dict,
             args: bytearray) -> tuple[dict, list[Buffer], bool]:
         """The run's result header and outputs, and whether the child is still to be stopped.
 
@@ -596,7 +693,7 @@ class Zygote:
         """
         calls, blobs, peak_memory = [{"status": None}], [b""], None
         try:
-            calls, blobs = self.supervise(child, request_frame, request, args)
+            calls, blobs = self.supervise(child, request, args)
         finally:
             if calls[-1]["status"] is not None:
                 peak_memory = live_peak_memory(child.pid)
@@ -607,55 +704,66 @@ class Zygote:
             calls[-1].update(self.death_verdict(wait_status))
         return {"event": "result", "calls": calls, "peak_memory": peak_memory}, blobs, alive
 
-    def supervise(self, child: Child, request_frame: bytes, request: dict,
+    def supervise(self, child: Child, request: dict,
                   args: bytearray) -> tuple[list[dict], list[Buffer]]:
-        """Drives one run through setup, then its calls one by one; returns a header and an
-        output per call made (a failure before the first call counts as the first)."""
+        """Drives one run's calls one by one; returns a header and an output per call made.
+
+        The output of a call the child answered is its message less the status code: the
+        call's time by the child's clock, then the pickled output or the error's text.
+        """
         link = self.link = ChildLink(child.result_fd, self.inbox, self.secrets)
-        setup_deadline = time.monotonic() + request["setup_timeout"] + DEADLINE_MARGIN_SECONDS
-        received = self.await_message(link, setup_deadline, child.input_fd,
-                                      frame(request_frame))
-        if received is None:
-            return [{"status": "timeout", "error": "Timeout: the program's module code"}], [b""]
-        if isinstance(received, dict):
-            return [received], [b""]
-        header, blob = received
-        if header.get("event") != "ready":
-            header, blob = self.checked_result(header, blob, 0.0)
-            if header["status"] == "ok":  # an answer before any input: a guess
-                header = {"status": "error", "error": "BadResult: a result before any input"}
-            return [header], [b""]
+        program = {"program": request["program"], "entry_point": request["entry_point"]}
+        first = frame(json.dumps(program).encode())
         calls, blobs = [], []
         stop_after = request.get("stop_after")
         for timeout, argument in zip(request["timeouts"], argument_frames(args), strict=True):
-            header, blob = self.call(link, child, timeout, argument)
+            header, blob = self.call(link, child, timeout, first, argument)
+            first = b""
             calls.append(header)
             blobs.append(blob)
             if header["status"] != "ok" or (
                 stop_after is not None
-                and min(header["call_seconds"], header["wall_seconds"]) > stop_after
+                and header["module_seconds"] + header["wall_seconds"] > stop_after
             ):
                 break
         return calls, blobs
 
-    def call(self, link: ChildLink, child: Child, timeout: float,
+    def call(self, link: ChildLink, child: Child, timeout: float, first: bytes,
              argument: memoryview) -> tuple[dict, Buffer]:
-        """One call: its argument frame to the child, its result back within `timeout`."""
-        start = time.perf_counter()
+        """One call within `timeout`: the module code runs (after the program itself, `first`,
+        on the run's first call), then the argument frame goes to the child, and its result
+        comes back. Both phases are timed here, by our clock."""
         deadline = time.monotonic() + timeout + DEADLINE_MARGIN_SECONDS
+        start = time.perf_counter()
+        received = self.await_message(link, deadline, child.input_fd, first, RUN_MODULE,
+                                      input_first=True)
+        module_seconds = time.perf_counter() - start
+        times = {"module_seconds": module_seconds, "wall_seconds": 0.0}
+        if received is None:
+            return {"status": "timeout", "error": "Timeout: the program's module code",
+                    **times}, b""
+        if isinstance(received, dict):
+            return {**received, **times}, b""
+        if received[:1] != READY_CODE:
+            header, blob = self.checked_result(received, times)
+            if header["status"] == "ok":  # an answer before its input: a guess
+                header = {"status": "error", "error": "BadResult: a result before its input",
+                          **times}
+                blob = b""
+            return header, blob
+        start = time.perf_counter()
         received = self.await_message(link, deadline, child.input_fd, argument,
                                       input_first=True)
-        wall_seconds = time.perf_counter() - start
+        times["wall_seconds"] = time.perf_counter() - start
         if received is None:
-            return {"status": "timeout", "error": "", "wall_seconds": wall_seconds}, b""
+            return {"status": "timeout", "error": "", **times}, b""
         if isinstance(received, dict):
-            received["wall_seconds"] = wall_seconds
-            return received, b""
-        return self.checked_result(*received, wall_seconds)
+            return {**received, **times}, b""
+        return self.checked_result(received, times)
 
     @staticmethod
     def await_message(link: ChildLink, deadline: float, write_fd: int, *parts: Buffer,
-                      input_first: bool = False) -> tuple[dict, bytearray] | dict | None:
+                      input_first: bool = False) -> bytearray | dict | None:
         """The child's next message, None at the deadline, or a header dict saying what broke.
 
         While `parts` are being fed to `write_fd`, the child's output is read too, so a child
@@ -697,19 +805,13 @@ class Zygote:
                         poller.unregister(write_fd)
 
     @staticmethod
-    def checked_result(header: dict, blob: bytearray,
-                       wall_seconds: float) -> tuple[dict, Buffer]:
-        status = header.get("status")
-        if header.get("event") != "result" or status not in CHILD_STATUSES:
-            return {"status": "error", "error": "BadResult: unexpected message",
-                    "wall_seconds": wall_seconds}, b""
-        call_seconds = header.get("call_seconds", 0.0)
-        if not isinstance(call_seconds, float):
-            call_seconds = 0.0
-        error = header.get("error", "")
-        error = " ".join(error.split())[:ERROR_CHARS] if isinstance(error, str) else ""
-        return {"status": status, "call_seconds": call_seconds, "wall_seconds": wall_seconds,
-                "error": error}, blob if status == "ok" else b""
+    def checked_result(body: bytearray, times: dict) -> tuple[dict, Buffer]:
+        """A call's result header from the child's message, and what goes on to the worker:
+        the message less its status code, which alone is read here."""
+        status = CHILD_STATUSES.get(body[0]) if len(body) >= RESULT_HEAD.size else None
+        if status is None:
+            return {"status": "error", "error": "BadResult: unexpected message", **times}, b""
+        return {"status": status, "error": "", **times}, memoryview(body)[1:]
 
     @staticmethod
     def death_verdict(wait_status: int) -> dict:
@@ -727,46 +829,47 @@ class Zygote:
         return wait_status, usage.ru_maxrss * 1024
 
     def dismiss(self, child: Child) -> None:
-        """Kills a child whose result is out. Under bubblewrap it is reaped later, while the
-        next one runs: once killed it can do nothing, and kill_strays sees all it started."""
-        if not self.pid_namespace:
-            self.stop_child(child)
-            return
-        kill_child(child)
-        self.dying.add(child.pid)
+        """Kills a child whose result is out and waits until it is gone: a killed process
+        frees its memory before it can be reaped, and the kernel freeing gigabytes must not
+        overlap the next run's timed calls. Then kill_strays does the same for its strays."""
+        self.stop_child(child)
 
     def kill_strays(self) -> None:
-        """Kills every process the child left behind, even ones that called setsid.
+        """Kills every process the last run left, even ones that called setsid, and waits
+        until each is gone (see dismiss).
 
-        Under bubblewrap the PID namespace is ours: every process in it but init, us and the
-        children already killed is a stray. Otherwise we are a child subreaper, so orphans
-        become our children: when we have none left, nothing the child started is alive.
+        Under bubblewrap the PID namespace is ours: every process in it but init and us is a
+        stray. Otherwise we are a child subreaper, so orphans become our children: when we
+        have none left, nothing the child started is alive. Either way a stray is our child,
+        or becomes one once its parent, also killed, is gone: waiting for ours waits for all.
         """
         while True:
             children_left = self.reap()
             if not (children_left or self.pid_namespace):
                 return  # no /proc walk: outside a namespace it reads every process's stat
-            strays = [pid for pid in self.stray_pids() if pid not in self.dying]
-            if not strays and self.pid_namespace:
+            strays = self.stray_pids()
+            if not strays:
                 return
             for stray in strays:
                 try:
                     os.kill(stray, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            time.sleep(0.001)
+            try:
+                os.waitpid(-1, 0)  # until one of them is gone
+            except ChildProcessError:
+                time.sleep(0.001)  # none is ours yet: their parents are still exiting
 
-    def reap(self) -> bool:
+    @staticmethod
+    def reap() -> bool:
         """Reaps every child that has exited: whether any child is left."""
         while True:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                self.dying.clear()
                 return False
             if not pid:
                 return True
-            self.dying.discard(pid)
 
     def stray_pids(self) -> list[int]:
         pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
@@ -793,13 +896,26 @@ class Zygote:
             pass  # the first run, or the last one removed its directory
         except OSError:  # e.g. the run made "last-run" a file or a directory with files
             self.wipe_scratch()
-        os.mkdir(self.run_scratch, 0o700)
+        try:
+            os.mkdir(self.run_scratch, 0o700)
+        except OSError:
+            retire()
 
     def wipe_scratch(self, keep: str | None = None) -> None:
-        """Empties the whole scratch area but `keep`, so no file outlives its run."""
-        for entry in os.scandir(self.scratch_base):
-            if entry.path != keep:
-                remove_tree(entry.path)
+        """Empties the whole scratch area but `keep`, so no file outlives its run; retires
+        should that fail or take over CLEANUP_SECONDS, rather than fail the next run."""
+        keep_name = None if keep is None else os.path.basename(keep)
+        deadline = time.monotonic() + CLEANUP_SECONDS
+        try:
+            base_fd = os.open(self.scratch_base, DIRECTORY_FLAGS)
+            try:
+                for name in os.listdir(base_fd):
+                    if name != keep_name:
+                        remove_tree(base_fd, name, deadline)
+            finally:
+                os.close(base_fd)
+        except OSError:  # TimeoutError included
+            retire()
 
     def wipe_ipc(self) -> None:
         """Removes SysV shared memory, queues and semaphores: state a run could leave behind.
@@ -850,22 +966,79 @@ def live_peak_memory(pid: int) -> int | None:
     return int(status[at + 7:status.index(b"kB", at)]) * 1024
 
 
-def remove_tree(path: str) -> None:
-    """Removes a file or directory tree, even one the child made unreadable."""
+def retire() -> None:
+    """Exits so that the worker gives the next run to a fresh zygote (see RETIRED_EXIT_CODE)."""
+    sys.exit(RETIRED_EXIT_CODE)
+
+
+def remove_tree(parent_fd: int, name: str, deadline: float) -> None:
+    """Removes `name` in directory `parent_fd`, a file or a whole tree, whatever the run made
+    of it: deeper than any recursion, with paths past PATH_MAX, with directories we may
+    neither read nor search, and symlinks, which are removed and never followed.
+
+    Goes one directory at a time, by descriptor, with one open at a time: down by name, back
+    up by "..", which nothing can move, since every process of the run is gone. Raises
+    TimeoutError past `deadline`.
+    """
+    if unlink_entry(parent_fd, name):
+        return
+    fd = open_directory(parent_fd, name)
+    path = [name]  # the directories we are in, below parent_fd
+    pending = [os.listdir(fd)]  # for each, its entries still to remove
     try:
-        os.unlink(path)
-        return
-    except IsADirectoryError:
-        pass
+        while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError("removing the scratch tree took too long")
+            if pending[-1]:
+                entry = pending[-1].pop()
+                if unlink_entry(fd, entry):
+                    continue
+                try:
+                    inner = open_directory(fd, entry)
+                except FileNotFoundError:
+                    continue
+                os.close(fd)
+                fd = inner
+                path.append(entry)
+                pending.append(os.listdir(fd))
+                continue
+            pending.pop()
+            if not pending:
+                break
+            outer = os.open("..", DIRECTORY_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = outer
+            os.rmdir(path.pop(), dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=parent_fd)
+
+
+def unlink_entry(dir_fd: int, name: str) -> bool:
+    """Removes `name` unless it is a directory: whether it is gone."""
+    try:
+        os.unlink(name, dir_fd=dir_fd)
     except FileNotFoundError:
-        return
-    except OSError as exc:
-        if exc.errno != errno.EISDIR:
-            raise
-    os.chmod(path, 0o700)
-    for entry in os.scandir(path):
-        remove_tree(entry.path)
-    os.rmdir(path)
+        pass
+    except IsADirectoryError:
+        return False
+    return True
+
+
+def open_directory(parent_fd: int, name: str) -> int:
+    """Opens directory `name` and lets us empty it, whatever mode the run gave it."""
+    try:
+        fd = os.open(name, DIRECTORY_FLAGS, dir_fd=parent_fd)
+    except PermissionError:
+        # A directory (unlink said so) that nothing can swap for a link: all is dead.
+        os.chmod(name, 0o700, dir_fd=parent_fd)
+        fd = os.open(name, DIRECTORY_FLAGS, dir_fd=parent_fd)
+    try:
+        os.fchmod(fd, 0o700)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def main() -> None:
@@ -873,6 +1046,7 @@ def main() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     config, _ = read_message(0)
     zygote = Zygote(config)
+    load_syscall_filter(config.get("syscall_filter"))
     zygote.wipe_scratch()
     # Children inherit an empty environment (nothing of the worker's reaches them anyway) and
     # need not pay for clearing it each run.

@@ -7,25 +7,8 @@ from evaluation.cache import CaseCache
 from evaluation.engine import EvaluationError, call_time, evaluate_problem, validate_problem
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
+from tests.sum_squares import FAST, PROMPT, SPEC
 
-PROMPT = 'def sum_squares(xs: list) -> int:\n    """The sum of the squares of xs."""\n'
-SPEC = ProblemSpec(
-    index=900,
-    task_id="Test/900",
-    prompt=PROMPT,
-    entry_point="sum_squares",
-    input_generator=(
-        "def generate_input(size, lid, cid):\n"
-        "    return [random.randint(-1000, 1000) for _ in range(size)],\n"
-    ),
-    level_sizes=(5, 20000, 40000, 80000),
-    reference_solution="    return sum(x * x for x in xs)\n",
-    checker=(
-        "def __check(input, answer, output):\n"
-        "    return type(output) == type(answer) and output == answer\n"
-    ),
-)
-FAST = PROMPT + "    return sum(x * x for x in xs)\n"
 SLOWER = PROMPT + (
     "    for _ in range(3):\n        total = sum(x * x for x in xs)\n    return total\n"
 )
@@ -43,19 +26,15 @@ CLOCK_CHEAT = QUADRATIC + (
     "for _name in ('perf_counter', 'perf_counter_ns', 'time', 'monotonic', 'process_time'):\n"
     "    setattr(time, _name, lambda: 0)\n"
 )
-# On the last of a timed level's four tests, when its child has no call left to make, does
-# five times the work, then forges the harness's result message, claiming no time and exiting
-# before the harness sends its own. (Earlier, the next call would find it dead: killed.)
+# Does five times the work, and has the harness (the zygote's module, __main__ in the child)
+# claim that every call took a nanosecond.
 FORGER = PROMPT + (
-    "    import json, os, pickle, struct\n"
-    "    global calls\n"
-    "    calls = globals().get('calls', 0) + 1\n"
-    "    if len(xs) < 100 or calls % 4:\n        return sum(x * x for x in xs)\n"
     "    for _ in range(5):\n        total = sum(x * x for x in xs)\n"
-    "    frame = lambda data: struct.pack('>Q', len(data)) + data\n"
-    "    header = {'event': 'result', 'status': 'ok', 'call_seconds': 1e-9}\n"
-    "    os.write(4, frame(json.dumps(header).encode()) + frame(pickle.dumps(total)))\n"
-    "    os._exit(0)\n"
+    "    return total\n"
+    "import sys\n"
+    "harness = sys.modules['__main__']\n"
+    "send = harness.send_result\n"
+    "harness.send_result = lambda status, seconds, *rest: send(status, 1e-9, *rest)\n"
 )
 
 # As fast as the reference on the two smaller levels, eight times slower on the larger ones:

@@ -94,6 +94,7 @@ class Command(BaseCommand):
                         "timeout": evaluation.timeout,
                         "wall_seconds": evaluation.wall_seconds,
                         "call_seconds": evaluation.call_seconds,
+                        "repeated_runs": evaluation.repeated_runs,
                         "samples": [sample.to_dict() for sample in evaluation.samples],
                     }
                     for task_id, evaluation in evaluations.items()
