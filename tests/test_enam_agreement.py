@@ -47,3 +47,42 @@ def test_verdicts_equal_enams(enamel_dir, enam_tests, our_cache, tmp_path, sampl
         assert [s.correct for s in ours.samples] == theirs[str(index)], (
             f"HumanEval/{index}: {[s.status + ' ' + s.error for s in ours.samples]}"
         )
+
+
+# Where Effboard once differed from ENAMEL: ENAMEL runs the whole program under its alarm of
+# T + tolerance, so slow module code is a timeout; its exec scope sets print and input to
+# None, so calling either fails; and it runs the module code afresh for every call, so module
+# globals never carry from one test to the next.
+def differing_samples(canonical: str) -> list[str]:
+    """The canonical solution of HumanEval/0, then variants that differed, in that order."""
+    body = "    for idx, elem in enumerate(numbers):\n"
+    slow_module_code = canonical + "import time\ntime.sleep(1.0)\n"
+    printing = canonical + "print('hello')\n"
+    reading = canonical + "_ = input()\n"
+    printing_in_the_call = canonical.replace(body, "    print(len(numbers))\n" + body)
+    # Counts its calls in a module global: a second call in the same scope answers None.
+    counting = canonical.replace(
+        body, "    global calls\n    calls += 1\n    if calls > 1:\n        return None\n" + body
+    ) + "calls = 0\n"
+    return [canonical, slow_module_code, printing, reading, printing_in_the_call, counting]
+
+
+def test_the_verdicts_that_once_differed_equal_enams(enamel_dir, enam_tests, our_cache, tmp_path):
+    canonical = json.loads((enamel_dir / "samples" / "humaneval-canonical.json").read_text())[0][0]
+    codes = differing_samples(canonical)
+    assert all(code != canonical for code in codes[1:])
+    samples_file = tmp_path / "samples.json"
+    samples_file.write_text(json.dumps({"0": codes}))
+    out = tmp_path / "enam.json"
+    subprocess.run(
+        [sys.executable, str(Path(settings.BASE_DIR) / "bench" / "enam_eval.py"),
+         str(samples_file), "--csv", str(enamel_dir / "enamel.csv"), "--problems", "0",
+         "--tests-cache", str(enam_tests), "--output", str(out)],
+        check=True, capture_output=True, timeout=600,
+    )
+    theirs = json.loads(out.read_text())["passes"]["0"]
+    ours = evaluate_problem(enamel_specs(enamel_dir)[0], codes, EvalSettings(), our_cache)
+    assert theirs == [True, False, False, False, False, True]
+    assert [sample.correct for sample in ours.samples] == theirs, [
+        f"{sample.status} {sample.error}" for sample in ours.samples
+    ]
