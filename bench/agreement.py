@@ -8,7 +8,8 @@ For each sample set and round, runs both evaluators one after the other on this 
 in a first warm-up round). Prints and writes JSON (bench/out/agreement.json) with pass@1 and
 eff@1 of each, per-problem pass disagreements, the largest per-problem eff@1 gaps, the
 wall-time ratio, and the share of Effboard's wall time spent inside the code under test;
-then a Markdown table of the same figures.
+then a Markdown table of the same figures. With two rounds or more it also compares per
+problem: the mean absolute eff@1 difference against enam next to enam's against itself.
 """
 
 import argparse
@@ -71,6 +72,44 @@ def compare(ours: dict, theirs: dict) -> dict:
     }
 
 
+def problem_effs(result: dict) -> dict[str, float]:
+    """eff@1 per problem (task id) of one run, from Effboard's or from enam's output."""
+    if "problems" in result:
+        return {task_id: problem["eff@1"] for task_id, problem in result["problems"].items()}
+    return {f"HumanEval/{index}": sum(effs) / len(effs) for index, effs in result["effs"].items()}
+
+
+def mean_abs_difference(a: dict[str, float], b: dict[str, float]) -> float:
+    """The mean absolute per-problem difference over the problems of `b` (0 where missing)."""
+    return sum(abs(a.get(task_id, 0.0) - value) for task_id, value in b.items()) / len(b)
+
+
+def per_problem_agreement(ours: list[dict], theirs: list[dict]) -> dict:
+    """Aggregates hide per-problem gaps that cancel out: the mean absolute per-problem eff@1
+    difference between the two evaluators (mean over every pair of runs), next to each
+    evaluator's against itself (between its rounds), and the problems whose gap is
+    systematic (the mean signed difference over all pairs beyond 0.1)."""
+    ours, theirs = [problem_effs(r) for r in ours], [problem_effs(r) for r in theirs]
+    pairs = [(o, t) for o in ours for t in theirs]
+    between = [mean_abs_difference(o, t) for o, t in pairs]
+
+    def within(runs: list[dict]) -> float | None:
+        gaps = [mean_abs_difference(a, b) for i, a in enumerate(runs) for b in runs[i + 1:]]
+        return sum(gaps) / len(gaps) if gaps else None
+
+    systematic = {}
+    for task_id in theirs[0]:
+        gap = sum(o.get(task_id, 0.0) - t[task_id] for o, t in pairs) / len(pairs)
+        if abs(gap) > 0.1:
+            systematic[task_id] = round(gap, 3)
+    return {
+        "effboard_vs_enam": sum(between) / len(between),
+        "enam_vs_enam": within(theirs),
+        "effboard_vs_effboard": within(ours),
+        "systematic_gaps": dict(sorted(systematic.items(), key=lambda item: -abs(item[1]))),
+    }
+
+
 def call_share(ours: dict, wall: float) -> float:
     """The share of the wall time spent inside calls of samples and references."""
     return sum(problem["call_seconds"] for problem in ours["problems"].values()) / wall
@@ -120,6 +159,10 @@ def main() -> None:
         report[name] = {
             "warmup_wall_seconds": {"effboard": warm_ours, "enam": warm_theirs},
             "rounds": rounds,
+            "per_problem": per_problem_agreement(
+                [load(out / f"{name}-{n}-effboard.json") for n in range(args.rounds)],
+                [load(out / f"{name}-{n}-enam.json") for n in range(args.rounds)],
+            ),
         }
         print(json.dumps({name: report[name]}, indent=1))
     rows = [
@@ -133,6 +176,15 @@ def main() -> None:
          "eff@1 Effboard", "eff@1 enam", "wall Effboard (s)", "wall enam (s)",
          "wall ratio", "call share"],
         rows,
+    )
+    table += "\n\n" + markdown_table(
+        ["set", "per-problem |Δeff@1| Effboard–enam", "enam–enam", "Effboard–Effboard",
+         "problems with a systematic gap > 0.1"],
+        [[name, entry["per_problem"]["effboard_vs_enam"], entry["per_problem"]["enam_vs_enam"],
+          entry["per_problem"]["effboard_vs_effboard"],
+          ", ".join(f"{t.split('/')[1]} ({g:+.2f})"
+                    for t, g in entry["per_problem"]["systematic_gaps"].items()) or "none"]
+         for name, entry in report.items()],
     )
     # The sets at the top level, as before, plus the command line and the machine.
     write_report(out, "agreement", report, table)
