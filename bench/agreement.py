@@ -8,8 +8,9 @@ For each sample set and round, runs both evaluators one after the other on this 
 in a first warm-up round). Prints and writes JSON (bench/out/agreement.json) with pass@1 and
 eff@1 of each, per-problem pass disagreements, the largest per-problem eff@1 gaps, the
 wall-time ratio, and the share of Effboard's wall time spent inside the code under test;
-then a Markdown table of the same figures. With two rounds or more it also compares per
-problem: the mean absolute eff@1 difference against enam next to enam's against itself.
+then a Markdown table of the same figures. It also compares per problem, over the warm-up
+and the rounds: the mean absolute eff@1 difference against enam next to enam's against
+itself.
 """
 
 import argparse
@@ -159,9 +160,10 @@ def main() -> None:
         report[name] = {
             "warmup_wall_seconds": {"effboard": warm_ours, "enam": warm_theirs},
             "rounds": rounds,
+            # The warm-up runs are comparisons too (their tests generated first, untimed).
             "per_problem": per_problem_agreement(
-                [load(out / f"{name}-{n}-effboard.json") for n in range(args.rounds)],
-                [load(out / f"{name}-{n}-enam.json") for n in range(args.rounds)],
+                [load(out / f"{name}-{n}-effboard.json") for n in ["warm", *range(args.rounds)]],
+                [load(out / f"{name}-{n}-enam.json") for n in ["warm", *range(args.rounds)]],
             ),
         }
         print(json.dumps({name: report[name]}, indent=1))
