@@ -180,7 +180,7 @@ def main() -> None:
         rows,
     )
     table += "\n\n" + markdown_table(
-        ["set", "per-problem |Δeff@1| Effboard–enam", "enam–enam", "Effboard–Effboard",
+        ["set", "per-problem mean abs. eff@1 gap, Effboard–enam", "enam–enam", "Effboard–Effboard",
          "problems with a systematic gap > 0.1"],
         [[name, entry["per_problem"]["effboard_vs_enam"], entry["per_problem"]["enam_vs_enam"],
           entry["per_problem"]["effboard_vs_effboard"],
