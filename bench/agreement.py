@@ -10,7 +10,8 @@ eff@1 of each, per-problem pass disagreements, the largest per-problem eff@1 gap
 wall-time ratio, and the share of Effboard's wall time spent inside the code under test;
 then a Markdown table of the same figures. It also compares per problem, over the warm-up
 and the rounds: the mean absolute eff@1 difference against enam next to enam's against
-itself.
+itself. EFFBOARD_CHECKOUT=DIR runs another checkout's Effboard (a git worktree of an earlier
+commit) under the same harness, venv and enam.
 """
 
 import argparse
@@ -21,6 +22,7 @@ from pathlib import Path
 from common import (
     ENAMEL_CSV,
     PYTHON,
+    ROOT,
     SAMPLE_SETS,
     load,
     markdown_table,
@@ -38,8 +40,8 @@ def effboard_command(sample_file: Path, out: Path, problems: str | None) -> list
 
 
 def enam_command(sample_file: Path, out: Path, cache: Path, problems: str | None) -> list[str]:
-    command = [PYTHON, "bench/enam_eval.py", str(sample_file), "--csv", str(ENAMEL_CSV),
-               "--tests-cache", str(cache), "--output", str(out)]
+    command = [PYTHON, str(ROOT / "bench" / "enam_eval.py"), str(sample_file),
+               "--csv", str(ENAMEL_CSV), "--tests-cache", str(cache), "--output", str(out)]
     return command + ["--problems", problems] if problems else command
 
 

@@ -21,6 +21,9 @@ sys.path.insert(0, str(ROOT))
 from tests.services import descendants, free_port, running_redis  # noqa: E402
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
+# The checkout whose manage.py the scripts run: another one (a git worktree of an earlier
+# commit, say) measures before and after with the same harness and the same venv.
+CHECKOUT = Path(os.environ.get("EFFBOARD_CHECKOUT", ROOT)).resolve()
 SHARED = Path(os.environ.get("SHARED_DIR", ROOT.parent / "shared"))
 ENAMEL_CSV = SHARED / "enamel" / "enamel.csv"
 SAMPLE_SETS = {
@@ -37,19 +40,21 @@ def scratch_env(workdir: Path) -> dict[str, str]:
         "EFFBOARD_VAR_DIR": str(workdir),
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3"),
         "TEST_CACHE_DIR": str(workdir / "tests"),
+        "ENAMEL_DATA_DIR": str(SHARED / "enamel"),
+        "GENERATIONS_DIR": str(SHARED / "generations"),
     }
 
 
 def prepare_database(env: dict[str, str]) -> None:
     for command in (["migrate", "--noinput", "-v0"], ["import_enamel"]):
-        subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True,
+        subprocess.run([PYTHON, "manage.py", *command], cwd=CHECKOUT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and the peak RSS (bytes) of the largest child process of the command."""
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=CHECKOUT, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(command)}")
