@@ -43,8 +43,11 @@ PROGRESS_INTERVAL_SECONDS = 1.0
 def evaluate_chunk_job(submission_id: int, problem_id: int, chunk: int, run: int) -> None:
     """Evaluates one chunk of one problem's samples and stores the result, once."""
     submission = _current(submission_id, run)
-    if submission is None or _landed(submission_id, problem_id, chunk):
+    if submission is None:
         return
+    # Whether the chunk landed already is checked under the lock only: enqueueing skips
+    # landed chunks, so a job runs after its chunk landed only in a rare race (a retry, a
+    # requeue after Redis was lost), which then costs an evaluation, not a write.
     problem = Problem.objects.get(pk=problem_id)
     stored = _stored_samples(submission, problem.task_id)
     size = submission.chunk_samples
@@ -67,9 +70,17 @@ def evaluate_chunk_job(submission_id: int, problem_id: int, chunk: int, run: int
         # Locked so that a cancel, a re-evaluation or another chunk of this submission cannot
         # slip in between check and write: every writer takes this lock first.
         locked = _current(submission_id, run, lock=True)
-        if locked is None or _landed(submission_id, problem_id, chunk):
+        if locked is None:
             return
-        ChunkResult.objects.create(
+        # Few statements under the lock: it serialises the landings of one submission.
+        others = list(
+            ChunkResult.objects.filter(submission_id=submission_id, problem=problem)
+        )
+        if any(other.chunk == chunk for other in others) or ProblemResult.objects.filter(
+            submission_id=submission_id, problem=problem
+        ).exists():
+            return  # landed already
+        part = ChunkResult(
             submission_id=submission_id,
             problem=problem,
             chunk=chunk,
@@ -81,11 +92,19 @@ def evaluate_chunk_job(submission_id: int, problem_id: int, chunk: int, run: int
             wall_seconds=evaluation.wall_seconds,
             call_seconds=evaluation.call_seconds,
         )
+        if len(others) + 1 < chunks:
+            part.save()
+            Submission.objects.filter(pk=submission_id).update(
+                samples_done=F("samples_done") + evaluation.n
+            )
+            return
+        # The problem's last chunk: written straight into the ProblemResult.
+        _fold_problem(locked, problem, spec.content_hash(), [*others, part])
         Submission.objects.filter(pk=submission_id).update(
-            samples_done=F("samples_done") + evaluation.n
+            samples_done=F("samples_done") + evaluation.n, problems_done=F("problems_done") + 1
         )
-        _fold_problem(locked, problem, spec.content_hash(), chunks)
-        _finish_if_complete(locked)
+        if locked.problems_done + 1 >= locked.problems_total:
+            _finish_if_complete(locked)
 
 
 def aggregate_submission_job(submission_id: int, run: int) -> None:
@@ -117,14 +136,11 @@ def evaluate_problem_job(*args: int) -> None:
 
 
 def _fold_problem(submission: Submission, problem: Problem, problem_hash: str,
-                  chunks: int) -> None:
-    """Once all of the problem's chunks have landed: one ProblemResult with every sample in
-    file order, pass@k and eff@k over all of them; the chunks' rows go."""
-    landed = list(
-        ChunkResult.objects.filter(submission=submission, problem=problem).order_by("chunk")
-    )
-    if len(landed) < chunks:
-        return
+                  parts: list[ChunkResult]) -> None:
+    """All of the problem's chunks have landed: one ProblemResult with every sample in file
+    order, pass@k and eff@k over all of them; the chunks' rows go. The caller counts the
+    problem done."""
+    landed = sorted(parts, key=lambda part: part.chunk)
     samples = [sample for part in landed for sample in part.samples]
     pass_at_k, eff_at_k = api.problem_metrics(samples)
     workers = sorted({part.worker for part in landed})
@@ -142,8 +158,9 @@ def _fold_problem(submission: Submission, problem: Problem, problem_hash: str,
         call_seconds=sum(part.call_seconds for part in landed),
         chunks=len(landed),
     )
-    ChunkResult.objects.filter(pk__in=[part.pk for part in landed]).delete()
-    Submission.objects.filter(pk=submission.pk).update(problems_done=F("problems_done") + 1)
+    saved = [part.pk for part in landed if part.pk is not None]
+    if saved:
+        ChunkResult.objects.filter(pk__in=saved).delete()
 
 
 def _finish_if_complete(submission: Submission) -> None:
@@ -156,17 +173,6 @@ def _finish_if_complete(submission: Submission) -> None:
     submission.status = Submission.Status.DONE
     submission.finished = timezone.now()
     submission.save(update_fields=["metrics", "status", "finished"])
-
-
-def _landed(submission_id: int, problem_id: int, chunk: int) -> bool:
-    return (
-        ChunkResult.objects.filter(
-            submission_id=submission_id, problem_id=problem_id, chunk=chunk
-        ).exists()
-        or ProblemResult.objects.filter(
-            submission_id=submission_id, problem_id=problem_id
-        ).exists()
-    )
 
 
 def _stored_samples(submission: Submission, task_id: str) -> SubmissionSamples:

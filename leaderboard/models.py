@@ -104,8 +104,8 @@ class SubmissionSamples(models.Model):
 
 class ChunkResult(models.Model):
     """Samples [chunk x chunk_samples, ...) of one problem, evaluated by one job against a
-    reference timed on that job's worker. Folded into the ProblemResult (and deleted) when
-    the problem's last chunk lands."""
+    reference timed on that job's worker, until the problem's last chunk lands: that one is
+    written straight into the ProblemResult with the others, whose rows are then deleted."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="chunks")
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="+")
