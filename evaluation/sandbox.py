@@ -12,7 +12,6 @@ Not thread-safe: use one Sandbox per thread.
 """
 
 import contextlib
-import fcntl
 import itertools
 import json
 import logging
@@ -21,7 +20,6 @@ import pickle
 import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -32,6 +30,19 @@ from pathlib import Path
 from evaluation import cgroups, seccomp
 from evaluation.decoding import UnsafeOutput, decode_output  # noqa: F401 - callers catch it here
 
+# The wire protocol, defined once: the zygote is a standalone script, importable for these.
+from evaluation.zygote import (
+    CALL_SECONDS,
+    FRAME_LENGTH,
+    MAX_OUTPUT_BYTES,
+    RETIRED_EXIT_CODE,
+    frame,
+    frame_bounds,
+    message,
+    one_line,
+    widen_pipe,
+)
+
 logger = logging.getLogger(__name__)
 
 ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
@@ -41,13 +52,9 @@ SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 ISOLATIONS = ("auto", "bubblewrap", "rlimits")
 STATUSES = ("ok", "error", "timeout", "memory", "killed")
 
-FRAME_LENGTH = struct.Struct(">Q")
-CALL_SECONDS = struct.Struct(">d")  # what a child's message starts with, after its status
-PIPE_BYTES = 1024**2
 MAX_HEADER_BYTES = 64 * 1024
-MAX_OUTPUT_BYTES = 64 * 1024**2  # per call: the zygote refuses larger outputs before we see them
+# Per call: the zygote refuses larger outputs before we see them.
 MAX_OUTPUT_FRAME_BYTES = FRAME_LENGTH.size + MAX_OUTPUT_BYTES
-ERROR_CHARS = 200
 STARTUP_SECONDS = 30.0
 # The zygote enforces every deadline; this watchdog only catches a zygote that hangs itself,
 # or that a run stopped (SIGSTOP), soon after the run's own deadline. The margin covers what
@@ -55,9 +62,6 @@ STARTUP_SECONDS = 30.0
 # processes to be gone, and remove its files for up to zygote.py's CLEANUP_SECONDS, else it
 # retires), its grace of DEADLINE_MARGIN_SECONDS after each call, and moving the results.
 WATCHDOG_MARGIN_SECONDS = 2.0
-# A zygote exits with this (zygote.py's RETIRED_EXIT_CODE) when a run changed what its
-# children inherit; the next run then goes to a fresh zygote.
-RETIRED_EXIT_CODE = 75
 
 CHILD_MAX_PROCESSES = 32  # counts threads too; enough for a thread pool, not a fork bomb
 CHILD_MAX_FILE_BYTES = 16 * 1024**2
@@ -100,35 +104,15 @@ class SandboxLost(Exception):
     """The zygote died, hung or broke the protocol; it is replaced before the next run."""
 
 
-def widen_pipe(fd: int) -> None:
-    """As the zygote does with its children's pipes (see PIPE_BYTES there)."""
-    try:
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except OSError:  # above /proc/sys/fs/pipe-max-size, or the uid's pipe budget: keep it
-        pass
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())[:ERROR_CHARS]
-
-
-def frame(data: bytes) -> bytes:
-    return FRAME_LENGTH.pack(len(data)) + data
-
-
-def message(header: dict, blob: bytes = b"") -> bytes:
-    return frame(json.dumps(header).encode()) + frame(blob)
-
-
-def read_child_message(result: RunResult, message: bytes) -> None:
+def read_child_message(result: RunResult, sent: bytes) -> None:
     """Fills `result` from what its child sent (see zygote.py's RESULT_HEAD): the call's time
     by the child's clock, then the output, or the error's text.
 
     That time must be a figure the zygote's clock allows, from 0 to the wall time it saw:
     anything else is a forged result, an error whatever the output.
     """
-    (call_seconds,) = CALL_SECONDS.unpack_from(message)
-    payload = message[CALL_SECONDS.size:]
+    (call_seconds,) = CALL_SECONDS.unpack_from(sent)
+    payload = sent[CALL_SECONDS.size:]
     if result.status != "ok":
         result.error = one_line(payload.decode(errors="replace")) or result.error
         return
@@ -144,17 +128,11 @@ def read_child_message(result: RunResult, message: bytes) -> None:
 
 def split_frames(blob: bytes) -> list[bytes]:
     """The frames `blob` holds back to back; raises SandboxLost unless they fill it exactly."""
-    frames, at = [], 0
-    while at < len(blob):
-        if at + FRAME_LENGTH.size > len(blob):
-            raise SandboxLost("truncated output frame")
-        (size,) = FRAME_LENGTH.unpack_from(blob, at)
-        at += FRAME_LENGTH.size
-        if at + size > len(blob):
-            raise SandboxLost("truncated output frame")
-        frames.append(blob[at:at + size])
-        at += size
-    return frames
+    try:
+        bounds = frame_bounds(blob)
+    except ValueError:
+        raise SandboxLost("truncated output frame") from None
+    return [blob[start + FRAME_LENGTH.size:end] for start, end in bounds]
 
 
 def bubblewrap_command(python: str, sandbox_uid: int | None) -> list[str]:

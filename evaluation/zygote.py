@@ -1,6 +1,8 @@
 """The warm parent that runs inside the sandbox and forks one fresh child per run.
 
-Started as a script (`python -I -S -B zygote.py`), never imported by the worker; stdlib only.
+Started as a script (`python -I -S -B zygote.py`); stdlib only. The worker imports the wire
+protocol from here (frames, messages, limits, statuses), so both sides share one definition:
+importing this module only defines things, main() runs only as a script.
 It never runs untrusted code itself: every program runs in a child forked from this
 already-warm interpreter, so each run starts from the same clean state in about a
 millisecond instead of a new interpreter's fifty.
@@ -140,10 +142,12 @@ CHILD_INPUT_FD = 3
 CHILD_RESULT_FD = 4
 # A child's message is one frame: a status code and the call's time by the child's own clock
 # (RESULT_HEAD), then the pickled output, or the error's text. The zygote parses nothing of it
-# but the status code, so that none of the child's bytes outlive the run in our heap.
+# but the status code, so that none of the child's bytes outlive the run in our heap; the
+# worker gets the rest, which starts with CALL_SECONDS.
 READY, OK, ERROR, MEMORY = range(4)
 CHILD_STATUSES = {OK: "ok", ERROR: "error", MEMORY: "memory"}
-RESULT_HEAD = struct.Struct(">Bd")
+CALL_SECONDS = struct.Struct(">d")
+RESULT_HEAD = struct.Struct(">B" + CALL_SECONDS.format.lstrip(">"))
 # Sent before each call's arguments: the program's module code runs in a fresh scope.
 RUN_MODULE = FRAME_LENGTH.pack(0)
 READY_CODE = bytes([READY])
@@ -338,6 +342,11 @@ def describe(exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {exc}"
     except BaseException:  # a hostile __str__
         text = type(exc).__name__
+    return one_line(text)
+
+
+def one_line(text: str) -> str:
+    """An error's text as results carry it: one line of at most ERROR_CHARS."""
     return " ".join(text.split())[:ERROR_CHARS]
 
 
@@ -934,17 +943,24 @@ class Zygote:
 def argument_frames(args: bytearray) -> list[memoryview]:
     """The frames `args` holds back to back, each with its length prefix: as the child reads
     them. Raises ValueError unless they fill it exactly."""
-    frames, view, at = [], memoryview(args), 0
-    while at < len(view):
-        if at + FRAME_LENGTH.size > len(view):
-            raise ValueError("truncated argument frame")
-        (size,) = FRAME_LENGTH.unpack_from(view, at)
+    view = memoryview(args)
+    return [view[start:end] for start, end in frame_bounds(view)]
+
+
+def frame_bounds(data: Buffer) -> list[tuple[int, int]]:
+    """Where each frame `data` holds back to back starts (at its length prefix) and ends.
+    Raises ValueError unless they fill it exactly."""
+    bounds, at = [], 0
+    while at < len(data):
+        if at + FRAME_LENGTH.size > len(data):
+            raise ValueError("truncated frame")
+        (size,) = FRAME_LENGTH.unpack_from(data, at)
         end = at + FRAME_LENGTH.size + size
-        if end > len(view):
-            raise ValueError("truncated argument frame")
-        frames.append(view[at:end])
+        if end > len(data):
+            raise ValueError("truncated frame")
+        bounds.append((at, end))
         at = end
-    return frames
+    return bounds
 
 
 def kill_child(child: Child) -> None:
