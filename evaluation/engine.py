@@ -24,10 +24,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from evaluation import results
 from evaluation.cache import Case, CaseCache, ProblemCases
 from evaluation.metrics import hodges_lehmann, problem_metrics
-from evaluation.sandbox import RunResult, Sandbox, UnsafeOutput
+from evaluation.results import ProblemEvaluation, SampleStatus
+from evaluation.sandbox import RunResult, RunStatus, Sandbox, UnsafeOutput
 from evaluation.scoring import SampleRun, score_sample, timeout_seconds
 from evaluation.spec import EvalSettings, ProblemSpec
 from evaluation.testgen import GenerationError
@@ -53,7 +53,8 @@ SUSPECT_SHARE = 0.02
 SUSPECT_RETRIES = 2
 
 Progress = Callable[[int, int], None]
-_RUN_FAILURES = {"timeout": results.TIMEOUT, "memory": results.MEMORY, "killed": results.KILLED}
+_RUN_FAILURES = {RunStatus.TIMEOUT: SampleStatus.TIMEOUT, RunStatus.MEMORY: SampleStatus.MEMORY,
+                 RunStatus.KILLED: SampleStatus.KILLED}
 
 
 class EvaluationError(Exception):
@@ -110,7 +111,7 @@ def reference_answers(
         [(blob, REFERENCE_TIMEOUT_SECONDS) for blob in blobs],
     )
     for number, run in enumerate(runs):
-        if run.status != "ok":
+        if run.status != RunStatus.OK:
             raise EvaluationError(
                 f"{spec.task_id}: reference solution failed on a test ({number}): "
                 f"{run.status} {run.error}".strip()
@@ -168,7 +169,7 @@ class ProblemRunner:
             self.spec.reference_program, level, 0, [REFERENCE_TIMEOUT_SECONDS] * tests
         )
         for test, run in enumerate(runs):
-            if run.status != "ok":
+            if run.status != RunStatus.OK:
                 raise EvaluationError(
                     f"{self.spec.task_id}: reference solution failed on level {level} test "
                     f"{test}: {run.status} {run.error}".strip()
@@ -281,13 +282,13 @@ class ProblemRunner:
             )
             for number, run in enumerate(batch, start=done):
                 outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
-                if run.status == "ok" and retries and self._suspect(run, level, number):
+                if run.status == RunStatus.OK and retries and self._suspect(run, level, number):
                     retries -= 1
                     self.repeated_runs += 1
                     break  # the rest of the repetition again, in a fresh child
                 # Before the answer is checked: ENAMEL's alarm would have fired first.
-                if run.status == "ok" and self._over_time_limit(run, level, number):
-                    failure = results.TIMEOUT
+                if run.status == RunStatus.OK and self._over_time_limit(run, level, number):
+                    failure = SampleStatus.TIMEOUT
                 else:
                     failure = self._failure(run, tests[number])
                 if failure is not None:
@@ -330,22 +331,22 @@ class ProblemRunner:
             if weight:
                 self._ensure_reference_reps(level, self.repetitions[level])
 
-    def _failure(self, run: RunResult, test: Case) -> str | None:
+    def _failure(self, run: RunResult, test: Case) -> SampleStatus | None:
         """The status that ends the sample, or None when the run's answer is accepted."""
-        if run.status != "ok":
-            return _RUN_FAILURES.get(run.status, results.ERROR)
+        if run.status != RunStatus.OK:
+            return _RUN_FAILURES.get(run.status, SampleStatus.ERROR)
         try:
             output = run.output
         except UnsafeOutput as exc:
             run.error = f"UnsafeOutput: {exc}"
-            return results.ERROR
+            return SampleStatus.ERROR
         try:
             # Decoded for each check, so that one test's input at a time is in memory.
             accepted = self.check(test.input(), test.answer, output)
         except Exception as exc:
             run.error = f"checker rejected the output: {_describe(exc)}"
-            return results.WRONG_ANSWER
-        return None if accepted else results.WRONG_ANSWER
+            return SampleStatus.WRONG_ANSWER
+        return None if accepted else SampleStatus.WRONG_ANSWER
 
     def finish_reference(self, needed: bool) -> list[list[float]]:
         """The reference's estimates per test; when `needed` (some sample has times on a
@@ -363,7 +364,7 @@ def evaluate_problem(
     *,
     progress: Progress | None = None,
     sandbox: Sandbox | None = None,
-) -> results.ProblemEvaluation:
+) -> ProblemEvaluation:
     """Evaluates one problem's samples; in `sandbox` if given (a caller evaluating many
     problems saves starting one per problem), else in a sandbox of its own."""
     started = time.monotonic()
@@ -395,7 +396,7 @@ def evaluate_problem(
         [s.correct for s in samples], [s.efficiency for s in samples],
         [k for k in settings.ks if k <= len(samples)],
     )
-    return results.ProblemEvaluation(
+    return ProblemEvaluation(
         task_id=spec.task_id,
         samples=samples,
         pass_at_k=pass_at_k,

@@ -1,15 +1,20 @@
 """What an evaluation produces, as plain data (no Django)."""
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
-# Sample statuses. Only PASSED counts as correct.
-PASSED = "passed"
-WRONG_ANSWER = "wrong_answer"
-ERROR = "error"
-TIMEOUT = "timeout"
-MEMORY = "memory"
-KILLED = "killed"
-STATUSES = (PASSED, WRONG_ANSWER, ERROR, TIMEOUT, MEMORY, KILLED)
+
+class SampleStatus(StrEnum):
+    """A sample's verdict, in the order reports list them. Members equal their values, the
+    strings stored results hold. Only PASSED counts as correct, and TIMEOUT or MEMORY after
+    level 0 (see SampleResult)."""
+
+    PASSED = "passed"
+    WRONG_ANSWER = "wrong_answer"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    KILLED = "killed"
 
 
 @dataclass
@@ -17,7 +22,7 @@ class SampleResult:
     """One sample's verdict. A timeout or memory error after level 0 is still `correct`:
     ENAMEL right-censors it (the slow levels score 0) instead of failing the sample."""
 
-    status: str
+    status: SampleStatus
     correct: bool = False
     efficiency: float = 0.0
     levels: list[float] = field(default_factory=list)  # efficiency per level
@@ -32,7 +37,7 @@ class SampleResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "SampleResult":
-        return cls(**data)
+        return cls(**{**data, "status": SampleStatus(data["status"])})
 
 
 @dataclass

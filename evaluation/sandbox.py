@@ -36,6 +36,7 @@ from evaluation.zygote import (
     FRAME_LENGTH,
     MAX_OUTPUT_BYTES,
     RETIRED_EXIT_CODE,
+    RunStatus,
     frame,
     frame_bounds,
     message,
@@ -50,7 +51,8 @@ ZYGOTE_PATH_IN_SANDBOX = "/sandbox/zygote.py"
 SCRATCH_IN_SANDBOX = "/tmp"
 SANDBOX_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 ISOLATIONS = ("auto", "bubblewrap", "rlimits")
-STATUSES = ("ok", "error", "timeout", "memory", "killed")
+# What a header's status may be: `"ok" in RunStatus` is deprecated on Python 3.11.
+STATUSES = tuple(RunStatus)
 
 MAX_HEADER_BYTES = 64 * 1024
 # Per call: the zygote refuses larger outputs before we see them.
@@ -82,8 +84,8 @@ _sandbox_serial = itertools.count()
 
 @dataclass
 class RunResult:
-    status: str  # "ok" | "error" | "timeout" | "memory" | "killed"
-    blob: bytes = b""  # the call's pickled output (only when "ok"), decoded by `output`
+    status: RunStatus
+    blob: bytes = b""  # the call's pickled output (only when OK), decoded by `output`
     # The call's duration by the child's own clock: the sample's to fake, so only ever a
     # refinement within what the zygote's clock allows (see evaluation.engine.charged_time).
     call_seconds: float = 0.0
@@ -94,10 +96,10 @@ class RunResult:
 
     @property
     def output(self) -> object:
-        """The call's return value as plain data (None unless "ok"), decoded when asked for,
+        """The call's return value as plain data (None unless OK), decoded when asked for,
         so that a run's outputs are decoded one at a time as they are checked. Raises
         UnsafeOutput for anything but plain data."""
-        return decode_output(self.blob) if self.status == "ok" else None
+        return decode_output(self.blob) if self.status == RunStatus.OK else None
 
 
 class SandboxLost(Exception):
@@ -113,11 +115,11 @@ def read_child_message(result: RunResult, sent: bytes) -> None:
     """
     (call_seconds,) = CALL_SECONDS.unpack_from(sent)
     payload = sent[CALL_SECONDS.size:]
-    if result.status != "ok":
+    if result.status != RunStatus.OK:
         result.error = one_line(payload.decode(errors="replace")) or result.error
         return
     if not 0.0 <= call_seconds <= result.wall_seconds:  # also false for NaN
-        result.status = "error"
+        result.status = RunStatus.ERROR
         result.error = one_line(
             f"ForgedResult: the call's own clock says {call_seconds!r} s where the zygote's "
             f"saw {result.wall_seconds:.6f} s"
@@ -318,7 +320,7 @@ class ZygoteProcess:
 
     @staticmethod
     def _results(header: dict, blob: bytes, sent: int) -> list[RunResult]:
-        """A RunResult per call made: all "ok" but the last, which may have failed."""
+        """A RunResult per call made: all OK but the last, which may have failed."""
         calls = header.get("calls")
         if header.get("event") != "result" or not isinstance(calls, list):
             raise SandboxLost("unexpected message from the zygote")
@@ -327,12 +329,12 @@ class ZygoteProcess:
             raise SandboxLost("a result that does not match its calls")
         if not all(isinstance(call, dict) and call.get("status") in STATUSES for call in calls):
             raise SandboxLost("unexpected message from the zygote")
-        if any(call["status"] != "ok" for call in calls[:-1]):
+        if any(call["status"] != RunStatus.OK for call in calls[:-1]):
             raise SandboxLost("calls went on after a failed one")
         try:
             results = [
                 RunResult(
-                    status=call["status"],
+                    status=RunStatus(call["status"]),
                     wall_seconds=float(call["wall_seconds"]),
                     module_seconds=float(call["module_seconds"]),
                     peak_memory=int(header.get("peak_memory") or 0),
@@ -479,7 +481,7 @@ class Sandbox:
         """Runs `program` once in a fresh child, then `entry_point(*pickle.loads(args))` for
         each `(args, timeout)` of `calls` in turn, in that same child.
 
-        One result per call made: the calls stop after the first that is not "ok", and after
+        One result per call made: the calls stop after the first that is not OK, and after
         the first whose module code and call took longer than `stop_after` by the zygote's
         clock. Each call runs the program's module code afresh, in a fresh scope (as ENAMEL
         does), within its timeout; what the process holds (builtins, imported modules) is
@@ -500,7 +502,7 @@ class Sandbox:
             except SandboxLost as exc:
                 lost = exc
                 zygote.stop()
-        return [RunResult("killed", error=one_line(f"SandboxLost: {lost}"))]
+        return [RunResult(RunStatus.KILLED, error=one_line(f"SandboxLost: {lost}"))]
 
     @property
     def processes(self) -> list[subprocess.Popen]:
@@ -523,7 +525,7 @@ def bubblewrap_problem(zygote: ZygoteProcess) -> str:
     except (OSError, SandboxLost) as exc:
         zygote.stop()
         return f"self-test failed: {exc}"
-    if probe.status != "ok" or probe.output != 2:
+    if probe.status != RunStatus.OK or probe.output != 2:
         zygote.stop()
         return f"self-test failed: {probe.status} {probe.error}"
     return ""

@@ -7,8 +7,8 @@ fails the sample; a timeout, memory or overflow error on a later level is right-
 
 from dataclasses import dataclass, field
 
-from evaluation import results
 from evaluation.metrics import hodges_lehmann, level_efficiency, sample_efficiency
+from evaluation.results import SampleResult, SampleStatus
 
 # Errors ENAMEL treats like a timeout: the sample is too slow or too big, not wrong.
 CENSORING_ERRORS = ("OverflowError",)
@@ -20,7 +20,7 @@ class SampleRun:
 
     # times[level][test][repetition], trusted seconds, for the levels that completed.
     times: list[list[list[float]]] = field(default_factory=list)
-    stop: str | None = None  # a results status that ended the run early, None if it ran through
+    stop: SampleStatus | None = None  # what ended the run early, None if it ran through
     stop_level: int | None = None
     error: str = ""
     peak_memory: int = 0
@@ -40,11 +40,11 @@ def score_sample(
     timeout: float,
     tolerance: float,
     isolation: str,
-) -> results.SampleResult:
+) -> SampleResult:
     """`reference[level][test]` is the reference's time estimate (unused on 0-weight levels)."""
     n_levels = len(hardness)
-    failed = results.SampleResult(
-        status=run.stop or results.ERROR,
+    failed = SampleResult(
+        status=run.stop or SampleStatus.ERROR,
         levels=[0.0] * n_levels,
         peak_memory=run.peak_memory,
         isolation=isolation,
@@ -52,14 +52,14 @@ def score_sample(
         failed_level=run.stop_level,
     )
     stop, stop_level = run.stop, run.stop_level
-    if stop == results.ERROR and run.error.startswith(CENSORING_ERRORS):
-        stop = results.MEMORY
+    if stop == SampleStatus.ERROR and run.error.startswith(CENSORING_ERRORS):
+        stop = SampleStatus.MEMORY
     levels: list[float] = []
     times: list[float | None] = []
     for level, tests in enumerate(run.times):
         # A repetition past T + tolerance is a timeout, as ENAMEL's alarm would have fired.
         if any(t > timeout + tolerance for reps in tests for t in reps):
-            stop, stop_level = results.TIMEOUT, level
+            stop, stop_level = SampleStatus.TIMEOUT, level
             break
         estimates = [hodges_lehmann(reps) for reps in tests]
         slowest = max(estimates)
@@ -67,18 +67,18 @@ def score_sample(
         levels.append(
             level_efficiency(slowest, max(reference[level]), timeout) if hardness[level] else 0.0
         )
-    if stop in (results.WRONG_ANSWER, results.ERROR, results.KILLED):
+    if stop in (SampleStatus.WRONG_ANSWER, SampleStatus.ERROR, SampleStatus.KILLED):
         failed.times = times
         return failed
-    if stop in (results.TIMEOUT, results.MEMORY):
+    if stop in (SampleStatus.TIMEOUT, SampleStatus.MEMORY):
         if stop_level == 0:
             failed.status, failed.failed_level, failed.times = stop, 0, times
             failed.error = failed.error or f"{stop} on level 0"
             return failed
         levels = levels[:stop_level]
     levels += [0.0] * (n_levels - len(levels))
-    return results.SampleResult(
-        status=stop or results.PASSED,
+    return SampleResult(
+        status=stop or SampleStatus.PASSED,
         correct=True,
         efficiency=sample_efficiency(levels, hardness),
         levels=levels,

@@ -75,6 +75,7 @@ these figures, and so, in principle, leave a few bits of them for a later run to
 """
 
 import ctypes
+import enum
 import fcntl
 import gc
 import importlib
@@ -144,13 +145,35 @@ CHILD_RESULT_FD = 4
 # (RESULT_HEAD), then the pickled output, or the error's text. The zygote parses nothing of it
 # but the status code, so that none of the child's bytes outlive the run in our heap; the
 # worker gets the rest, which starts with CALL_SECONDS.
-READY, OK, ERROR, MEMORY = range(4)
-CHILD_STATUSES = {OK: "ok", ERROR: "error", MEMORY: "memory"}
+# enum costs no import here: signal and re load it anyway.
+
+
+class ChildCode(enum.IntEnum):
+    """What a child's message starts with: it ran the module code, or how the call ended."""
+
+    READY = 0
+    OK = 1
+    ERROR = 2
+    MEMORY = 3
+
+
+class RunStatus(enum.StrEnum):
+    """How a call ended, as the worker gets it in a result's header (and stores it)."""
+
+    OK = "ok"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    MEMORY = "memory"
+    KILLED = "killed"
+
+
+CHILD_STATUSES = {ChildCode.OK: RunStatus.OK, ChildCode.ERROR: RunStatus.ERROR,
+                  ChildCode.MEMORY: RunStatus.MEMORY}
 CALL_SECONDS = struct.Struct(">d")
 RESULT_HEAD = struct.Struct(">B" + CALL_SECONDS.format.lstrip(">"))
 # Sent before each call's arguments: the program's module code runs in a fresh scope.
 RUN_MODULE = FRAME_LENGTH.pack(0)
-READY_CODE = bytes([READY])
+READY_CODE = bytes([ChildCode.READY])
 # We exit with this when a run changed what our children inherit (see inherited_settings):
 # the worker then starts a fresh zygote for the next run.
 RETIRED_EXIT_CODE = 75
@@ -289,7 +312,7 @@ def warm_up() -> None:
     scope = sample_scope()
     exec(WARM_UP_CODE, scope)
     output = scope["warm_up"](*pickle.loads(WARM_UP_ARGS))
-    result_frame(OK, 0.5, pickle.dumps(output, 5))
+    result_frame(ChildCode.OK, 0.5, pickle.dumps(output, 5))
 
 
 def sample_scope() -> dict:
@@ -297,7 +320,7 @@ def sample_scope() -> dict:
     return {"time": time, "input": None, "print": None}
 
 
-def result_frame(status: int, call_seconds: float, payload: Buffer = b"") -> list[Buffer]:
+def result_frame(status: ChildCode, call_seconds: float, payload: Buffer = b"") -> list[Buffer]:
     head = RESULT_HEAD.pack(status, call_seconds)
     return [FRAME_LENGTH.pack(len(head) + len(payload)), head, payload]
 
@@ -441,7 +464,7 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
         program, entry_point = request["program"], request["entry_point"]
         del request
     except BaseException as exc:
-        send_result(ERROR, 0.0, ("SandboxSetup: " + describe(exc)).encode())
+        send_result(ChildCode.ERROR, 0.0, ("SandboxSetup: " + describe(exc)).encode())
         return
     code = programs.get(program)
     # Each call as ENAMEL makes it: the program's module code in a fresh scope (untimed, but
@@ -462,7 +485,7 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
         except BaseException as exc:
             send_result(*failure(exc))
             return
-        send_result(READY, 0.0)
+        send_result(ChildCode.READY, 0.0)
         try:
             args = loads(read_frame(CHILD_INPUT_FD))
             start = clock()
@@ -479,22 +502,23 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
             send_result(*failure(exc, "UnsafeOutput: cannot pickle the output ({})"))
             return
         del output  # not kept alive into the next call
-        send_result(OK, call_seconds, blob)
+        send_result(ChildCode.OK, call_seconds, blob)
         del blob
 
 
-def failure(exc: BaseException, error: str = "{}") -> tuple[int, float, bytes]:
+def failure(exc: BaseException, error: str = "{}") -> tuple[ChildCode, float, bytes]:
     """The result for a run that `exc` ended: MEMORY for a MemoryError."""
     if isinstance(exc, MemoryError):
-        return MEMORY, 0.0, describe(exc).encode(errors="replace")
-    return ERROR, 0.0, error.format(describe(exc)).encode(errors="replace")
+        return ChildCode.MEMORY, 0.0, describe(exc).encode(errors="replace")
+    return ChildCode.ERROR, 0.0, error.format(describe(exc)).encode(errors="replace")
 
 
-def send_result(status: int, call_seconds: float, payload: bytes = b"") -> None:
+def send_result(status: ChildCode, call_seconds: float, payload: bytes = b"") -> None:
     try:
         write_all(CHILD_RESULT_FD, *result_frame(status, call_seconds, payload))
     except MemoryError:
-        write_all(CHILD_RESULT_FD, *result_frame(MEMORY, 0.0, b"MemoryError: while sending"))
+        write_all(CHILD_RESULT_FD,
+                  *result_frame(ChildCode.MEMORY, 0.0, b"MemoryError: while sending"))
 
 
 # ---------------------------------------------------------------------------- the parent
@@ -730,7 +754,7 @@ class Zygote:
             first = b""
             calls.append(header)
             blobs.append(blob)
-            if header["status"] != "ok" or (
+            if header["status"] != RunStatus.OK or (
                 stop_after is not None
                 and header["module_seconds"] + header["wall_seconds"] > stop_after
             ):
@@ -749,15 +773,15 @@ class Zygote:
         module_seconds = time.perf_counter() - start
         times = {"module_seconds": module_seconds, "wall_seconds": 0.0}
         if received is None:
-            return {"status": "timeout", "error": "Timeout: the program's module code",
+            return {"status": RunStatus.TIMEOUT, "error": "Timeout: the program's module code",
                     **times}, b""
         if isinstance(received, dict):
             return {**received, **times}, b""
         if received[:1] != READY_CODE:
             header, blob = self.checked_result(received, times)
-            if header["status"] == "ok":  # an answer before its input: a guess
-                header = {"status": "error", "error": "BadResult: a result before its input",
-                          **times}
+            if header["status"] == RunStatus.OK:  # an answer before its input: a guess
+                header = {"status": RunStatus.ERROR,
+                          "error": "BadResult: a result before its input", **times}
                 blob = b""
             return header, blob
         start = time.perf_counter()
@@ -765,7 +789,7 @@ class Zygote:
                                       input_first=True)
         times["wall_seconds"] = time.perf_counter() - start
         if received is None:
-            return {"status": "timeout", "error": "", **times}, b""
+            return {"status": RunStatus.TIMEOUT, "error": "", **times}, b""
         if isinstance(received, dict):
             return {**received, **times}, b""
         return self.checked_result(received, times)
@@ -788,9 +812,10 @@ class Zygote:
             try:
                 received = link.take_message()
             except ValueError as exc:
-                return {"status": "error", "error": "BadResult: " + describe(exc)}
+                return {"status": RunStatus.ERROR, "error": "BadResult: " + describe(exc)}
             if received is not None and pending and input_first:
-                return {"status": "error", "error": "BadResult: a message before its input"}
+                return {"status": RunStatus.ERROR,
+                        "error": "BadResult: a message before its input"}
             if received is not None:
                 return received
             if link.closed:
@@ -819,16 +844,18 @@ class Zygote:
         the message less its status code, which alone is read here."""
         status = CHILD_STATUSES.get(body[0]) if len(body) >= RESULT_HEAD.size else None
         if status is None:
-            return {"status": "error", "error": "BadResult: unexpected message", **times}, b""
+            return {"status": RunStatus.ERROR, "error": "BadResult: unexpected message",
+                    **times}, b""
         return {"status": status, "error": "", **times}, memoryview(body)[1:]
 
     @staticmethod
     def death_verdict(wait_status: int) -> dict:
         if os.WIFSIGNALED(wait_status):
             name = signal.Signals(os.WTERMSIG(wait_status)).name
-            return {"status": "killed", "error": f"Killed: signal {name}"}
+            return {"status": RunStatus.KILLED, "error": f"Killed: signal {name}"}
         code = os.waitstatus_to_exitcode(wait_status)
-        return {"status": "killed", "error": f"Killed: exit code {code} without a result"}
+        return {"status": RunStatus.KILLED,
+                "error": f"Killed: exit code {code} without a result"}
 
     @staticmethod
     def stop_child(child: Child) -> tuple[int, int]:

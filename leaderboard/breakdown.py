@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q
 
-from evaluation.results import STATUSES
+from evaluation.results import SampleStatus
 from leaderboard import profiles
 from leaderboard.models import ProblemResult, Submission
 from leaderboard.queries import KS, OUTCOME_LABELS, OUTCOMES, TagRef, outcome
@@ -28,7 +28,7 @@ class ProblemLine:
     c: int
     pass_at_k: dict[int, float]
     eff_at_k: dict[int, float]
-    status_counts: dict[str, int]  # every status in evaluation.results.STATUSES, in order
+    status_counts: dict[str, int]  # every SampleStatus, in order
     outcome_counts: dict[str, int]  # every one of queries.OUTCOMES, in order
     sample_outcomes: tuple[str, ...]  # in file order: sample i is the i-th
 
@@ -185,7 +185,7 @@ def _line(problem: Problem, result: dict | None) -> ProblemLine:
         c=result["c"] if result else 0,
         pass_at_k={int(k): v for k, v in result["pass_at_k"].items()} if result else {},
         eff_at_k={int(k): v for k, v in result["eff_at_k"].items()} if result else {},
-        status_counts={status: counts.get(status, 0) for status in STATUSES},
+        status_counts={status: counts.get(status, 0) for status in SampleStatus},
         outcome_counts={name: outcomes.count(name) for name in OUTCOMES},
         sample_outcomes=tuple(outcomes),
     )

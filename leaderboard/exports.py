@@ -6,7 +6,7 @@ never rename one.
 
 import pandas as pd
 
-from evaluation.results import STATUSES
+from evaluation.results import SampleStatus
 from leaderboard import profiles
 from leaderboard.breakdown import Breakdown
 from leaderboard.models import ProblemResult, Submission
@@ -39,7 +39,7 @@ SUBMISSION_COLUMNS = (
     ["task_id", "n", "c"]
     + [f"pass@{k}" for k in KS]
     + [f"eff@{k}" for k in KS]
-    + [f"n_{status}" for status in STATUSES]
+    + [f"n_{status}" for status in SampleStatus]
 )
 SAMPLE_COLUMNS = [
     "task_id",
@@ -105,7 +105,7 @@ def submission_frame(breakdown: Breakdown) -> pd.DataFrame:
         for k in KS:
             record[f"pass@{k}"] = line.pass_at_k.get(k)
             record[f"eff@{k}"] = line.eff_at_k.get(k)
-        for status in STATUSES:
+        for status in SampleStatus:
             record[f"n_{status}"] = line.status_counts[status]
         records.append(record)
     return pd.DataFrame.from_records(records, columns=SUBMISSION_COLUMNS)

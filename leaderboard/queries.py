@@ -20,7 +20,7 @@ import numpy as np
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from evaluation.results import ERROR, KILLED, MEMORY, PASSED, TIMEOUT, WRONG_ANSWER
+from evaluation.results import SampleStatus
 from leaderboard import profiles, stats
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, Tag, problem_set_hash
@@ -425,22 +425,22 @@ def eff1_noise(table: LeaderboardTable) -> np.ndarray:
 # How a sample ended, as ENAMEL means it: a sample correct on level 0 that times out or runs
 # out of memory on a later level is "censored" (those levels score 0), not a failure.
 CENSORED = "censored"
-OUTCOMES = (PASSED, CENSORED, WRONG_ANSWER, ERROR, TIMEOUT, MEMORY, KILLED)
 OUTCOME_LABELS = {
-    PASSED: "correct",
+    SampleStatus.PASSED: "correct",
     CENSORED: "correct, censored",
-    WRONG_ANSWER: "wrong answer",
-    ERROR: "error",
-    TIMEOUT: "timeout on level 0",
-    MEMORY: "out of memory on level 0",
-    KILLED: "killed",
+    SampleStatus.WRONG_ANSWER: "wrong answer",
+    SampleStatus.ERROR: "error",
+    SampleStatus.TIMEOUT: "timeout on level 0",
+    SampleStatus.MEMORY: "out of memory on level 0",
+    SampleStatus.KILLED: "killed",
 }
+OUTCOMES = tuple(OUTCOME_LABELS)
 
 
 def outcome(sample: dict) -> str:
     """One of OUTCOMES for a stored sample (SampleResult.to_dict())."""
     if sample["correct"]:
-        return PASSED if sample["status"] == PASSED else CENSORED
+        return SampleStatus.PASSED if sample["status"] == SampleStatus.PASSED else CENSORED
     return sample["status"]
 
 

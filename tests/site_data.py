@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from evaluation.metrics import level_efficiency, problem_metrics, sample_efficiency
-from evaluation.results import PASSED, WRONG_ANSWER
+from evaluation.results import SampleStatus
 from evaluation.scoring import timeout_seconds
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, Tag, problem_set_hash
@@ -72,7 +72,7 @@ def sample(efficiency: float | None, error: str = "") -> dict:
     """A passed sample of this efficiency, or (None) a wrong answer."""
     if efficiency is None:
         return {
-            "status": WRONG_ANSWER,
+            "status": SampleStatus.WRONG_ANSWER,
             "correct": False,
             "efficiency": 0.0,
             "levels": [],
@@ -83,7 +83,7 @@ def sample(efficiency: float | None, error: str = "") -> dict:
             "failed_level": 0,
         }
     return {
-        "status": PASSED,
+        "status": SampleStatus.PASSED,
         "correct": True,
         "efficiency": efficiency,
         "levels": [efficiency] * 4,

@@ -5,6 +5,7 @@ import pytest
 from evaluation import results
 from evaluation.cache import CaseCache
 from evaluation.engine import EvaluationError, call_time, evaluate_problem, validate_problem
+from evaluation.results import SampleStatus
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
 from tests.sum_squares import FAST, PROMPT, SPEC
@@ -74,8 +75,8 @@ def evaluation(cache) -> results.ProblemEvaluation:
 
 def test_statuses(evaluation):
     statuses = [sample.status for sample in evaluation.samples]
-    assert statuses[0] == results.PASSED
-    assert statuses[3:5] == [results.WRONG_ANSWER, results.ERROR]
+    assert statuses[0] == SampleStatus.PASSED
+    assert statuses[3:5] == [SampleStatus.WRONG_ANSWER, SampleStatus.ERROR]
     assert evaluation.samples[4].error.startswith("KeyError")
     # fast, slower, the forger, and the two censored ones
     assert evaluation.n == 7 and evaluation.c == 5
@@ -86,13 +87,13 @@ def test_efficiency_orders_the_samples(evaluation):
     assert fast.efficiency > 0.6
     assert slower.efficiency < fast.efficiency
     # Right-censored: correct on the small levels, too slow for the large ones.
-    assert quadratic.correct and quadratic.status == results.TIMEOUT
+    assert quadratic.correct and quadratic.status == SampleStatus.TIMEOUT
     assert quadratic.failed_level >= 1 and quadratic.efficiency < fast.efficiency
 
 
 def test_stopping_the_clocks_does_not_make_a_sample_fast(evaluation):
     quadratic, cheat = evaluation.samples[2], evaluation.samples[5]
-    assert cheat.status == results.TIMEOUT and cheat.failed_level == quadratic.failed_level
+    assert cheat.status == SampleStatus.TIMEOUT and cheat.failed_level == quadratic.failed_level
     assert cheat.efficiency < evaluation.samples[0].efficiency
 
 
@@ -124,7 +125,7 @@ def test_tests_are_cached_and_reused(cache, evaluation):
     assert len(files) == 1
     before = files[0].stat().st_mtime_ns
     again = evaluate_problem(SPEC, [FAST], EvalSettings(), cache)
-    assert again.samples[0].status == results.PASSED
+    assert again.samples[0].status == SampleStatus.PASSED
     assert files[0].stat().st_mtime_ns == before
 
 
@@ -165,7 +166,7 @@ def test_a_sample_stops_at_its_first_repetition_past_the_time_limit(cache):
     with RecordingSandbox() as sandbox:
         evaluation = evaluate_problem(SPEC, [FAST, SLOW_WHEN_LARGE], STRICT, cache, sandbox=sandbox)
     sample = evaluation.samples[1]
-    assert sample.status == results.TIMEOUT and sample.correct and sample.failed_level >= 1
+    assert sample.status == SampleStatus.TIMEOUT and sample.correct and sample.failed_level >= 1
     program = SPEC.sample_program(SLOW_WHEN_LARGE)
     seconds = [call_time(run) for ran, run in sandbox.runs if ran == program and run.status == "ok"]
     past_limit = [number for number, time in enumerate(seconds) if time > evaluation.timeout]
@@ -177,7 +178,7 @@ def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache):
     wrong_when_large = SLOW_WHEN_LARGE.replace("return total", "return total + (rounds > 1)")
     evaluation = evaluate_problem(SPEC, [FAST, wrong_when_large], STRICT, cache)
     sample = evaluation.samples[1]
-    assert sample.status == results.TIMEOUT and sample.correct and sample.failed_level == 2
+    assert sample.status == SampleStatus.TIMEOUT and sample.correct and sample.failed_level == 2
 
 
 # SLOWER, answering from a cache in builtins once it has seen the input: repetitions 2 to 6

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import results
 from evaluation.cache import CaseCache
 from evaluation.engine import evaluate_problem
+from evaluation.results import SampleStatus
 from evaluation.sandbox import Sandbox, UnsafeOutput
 from evaluation.seccomp import ARCHITECTURES
 from evaluation.spec import EvalSettings
@@ -295,7 +295,7 @@ def test_a_forged_result_cannot_shorten_the_wall_time(sandbox):
         "def f():\n"
         "    time.sleep(0.3)\n"
         "    harness = sys.modules['__main__']\n"
-        "    harness.send_result(harness.OK, 1e-9, pickle.dumps(7))\n"
+        "    harness.send_result(harness.ChildCode.OK, 1e-9, pickle.dumps(7))\n"
         "    time.sleep(60)\n"
     )
     result = run(sandbox, program)
@@ -728,24 +728,24 @@ def hostile_evaluation(tmp_path_factory):
 
 def test_forged_times_are_refused_and_the_evaluation_goes_on(hostile_evaluation):
     fast, negative, zero, nan, later = hostile_evaluation.samples[:5]
-    assert fast.status == results.PASSED
+    assert fast.status == SampleStatus.PASSED
     for forged in (negative, nan, later):
-        assert forged.status == results.ERROR and not forged.correct, forged
+        assert forged.status == SampleStatus.ERROR and not forged.correct, forged
         assert forged.error.startswith("ForgedResult"), forged.error
         assert "\n" not in forged.error
     # Zero is a possible figure, but the outside clock saw the work and the sleep: level 0's
     # sleep alone is past ENAMEL's limit.
-    assert zero.status == results.TIMEOUT and zero.failed_level == 0 and not zero.correct
+    assert zero.status == SampleStatus.TIMEOUT and zero.failed_level == 0 and not zero.correct
 
 
 def test_module_code_past_the_limit_is_a_timeout_as_in_enamel(hostile_evaluation):
     slow = hostile_evaluation.samples[5]
-    assert slow.status == results.TIMEOUT and slow.failed_level == 0 and not slow.correct
+    assert slow.status == SampleStatus.TIMEOUT and slow.failed_level == 0 and not slow.correct
 
 
 def test_print_is_none_as_in_enamel(hostile_evaluation):
     prints = hostile_evaluation.samples[6]
-    assert prints.status == results.ERROR and not prints.correct
+    assert prints.status == SampleStatus.ERROR and not prints.correct
     assert prints.error.startswith("TypeError"), prints.error
 
 

@@ -2,6 +2,7 @@ import pytest
 from enam.evaluate import calc_eff, calc_exec_time
 
 from evaluation import results
+from evaluation.results import SampleStatus
 from evaluation.scoring import SampleRun, score_sample, timeout_seconds
 
 HARDNESS = [0.0, 3.0, 3.0, 4.0]
@@ -37,7 +38,7 @@ def test_timeout_is_factor_times_slowest_weighted_reference():
 
 def test_as_fast_as_the_reference_scores_one():
     result = score(full_run(1.0))
-    assert result.status == results.PASSED and result.correct
+    assert result.status == SampleStatus.PASSED and result.correct
     assert result.levels == pytest.approx([0.0, 1.0, 1.0, 1.0])
     assert result.efficiency == pytest.approx(1.0)
     assert result.peak_memory == 123 and result.isolation == "bubblewrap"
@@ -64,14 +65,15 @@ def test_slower_sample_matches_enam_level_by_level():
 def test_wrong_answer_on_a_later_level_fails_the_sample():
     run = full_run(1.0)
     run.times = run.times[:2]
-    run.stop, run.stop_level, run.error = results.WRONG_ANSWER, 2, "wrong answer on level 2 test 0"
+    run.stop, run.stop_level = SampleStatus.WRONG_ANSWER, 2
+    run.error = "wrong answer on level 2 test 0"
     result = score(run)
-    assert result.status == results.WRONG_ANSWER and not result.correct
+    assert result.status == SampleStatus.WRONG_ANSWER and not result.correct
     assert result.efficiency == 0.0 and result.levels == [0.0] * 4
     assert result.failed_level == 2 and "level 2" in result.error
 
 
-@pytest.mark.parametrize("status", [results.TIMEOUT, results.MEMORY])
+@pytest.mark.parametrize("status", [SampleStatus.TIMEOUT, SampleStatus.MEMORY])
 def test_timeout_or_memory_on_a_later_level_is_censored(status):
     run = full_run(1.0)
     run.times = run.times[:2]
@@ -83,7 +85,7 @@ def test_timeout_or_memory_on_a_later_level_is_censored(status):
     assert result.times[2:] == [None, None]
 
 
-@pytest.mark.parametrize("status", [results.TIMEOUT, results.MEMORY])
+@pytest.mark.parametrize("status", [SampleStatus.TIMEOUT, SampleStatus.MEMORY])
 def test_timeout_or_memory_on_level_zero_fails(status):
     result = score(SampleRun(stop=status, stop_level=0))
     assert not result.correct and result.status == status and result.efficiency == 0.0
@@ -93,7 +95,7 @@ def test_a_repetition_past_the_timeout_censors_its_level_after_the_fact():
     run = full_run(1.0)
     run.times[3][1][4] = TIMEOUT + TOLERANCE + 0.001  # one slow repetition on level 3
     result = score(run)
-    assert result.correct and result.status == results.TIMEOUT and result.failed_level == 3
+    assert result.correct and result.status == SampleStatus.TIMEOUT and result.failed_level == 3
     assert result.levels == pytest.approx([0.0, 1.0, 1.0, 0.0])
 
 
@@ -101,7 +103,7 @@ def test_slow_but_within_tolerance_scores_zero_on_that_level_without_censoring()
     run = full_run(1.0)
     run.times[2] = [[TIMEOUT + TOLERANCE / 2] * 6 for _ in run.times[2]]
     result = score(run)
-    assert result.status == results.PASSED
+    assert result.status == SampleStatus.PASSED
     assert result.levels == pytest.approx([0.0, 1.0, 0.0, 1.0])
 
 
@@ -109,20 +111,20 @@ def test_a_timeout_before_a_later_wrong_answer_wins_as_enamel_stops_there():
     run = full_run(1.0)
     run.times[1][0][0] = 1.0  # ENAMEL's alarm would have fired here, on level 1
     run.times = run.times[:3]
-    run.stop, run.stop_level = results.WRONG_ANSWER, 3
+    run.stop, run.stop_level = SampleStatus.WRONG_ANSWER, 3
     result = score(run)
-    assert result.correct and result.status == results.TIMEOUT and result.failed_level == 1
+    assert result.correct and result.status == SampleStatus.TIMEOUT and result.failed_level == 1
 
 
 def test_overflow_error_is_censored_like_enamel():
     run = full_run(1.0)
     run.times = run.times[:3]
-    run.stop, run.stop_level, run.error = results.ERROR, 3, "OverflowError: int too large"
+    run.stop, run.stop_level, run.error = SampleStatus.ERROR, 3, "OverflowError: int too large"
     result = score(run)
     assert result.correct and result.failed_level == 3 and "OverflowError" in result.error
 
 
-@pytest.mark.parametrize("status", [results.ERROR, results.KILLED])
+@pytest.mark.parametrize("status", [SampleStatus.ERROR, SampleStatus.KILLED])
 def test_errors_and_kills_fail(status):
     result = score(SampleRun(stop=status, stop_level=1, error="ZeroDivisionError: division"))
     assert not result.correct and result.status == status and result.efficiency == 0.0

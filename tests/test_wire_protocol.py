@@ -49,7 +49,7 @@ def test_a_request_from_the_worker_is_read_by_the_zygote():
 def test_a_result_from_the_zygote_is_read_by_the_worker():
     # A child's message as the zygote forwards it: less its status code.
     output = pickle.dumps([1, 2, 3], protocol=5)
-    child = b"".join(bytes(part) for part in zygote.result_frame(zygote.OK, 0.25, output))
+    child = b"".join(bytes(part) for part in zygote.result_frame(zygote.ChildCode.OK, 0.25, output))
     sent = bytearray(zygote.read_frame(pipe_through(child)))
     checked, forwarded = zygote.Zygote.checked_result(sent, {"wall_seconds": 0.5,
                                                              "module_seconds": 0.1})
@@ -63,8 +63,9 @@ def test_a_result_from_the_zygote_is_read_by_the_worker():
     assert inbox == b""
     first, second = sandbox.ZygoteProcess._results(header, blob, sent=2)
     assert (first.status, first.call_seconds, first.output, first.peak_memory) == (
-        "ok", 0.25, [1, 2, 3], 4096)
-    assert (second.status, second.wall_seconds) == ("timeout", 2.0)
+        sandbox.RunStatus.OK, 0.25, [1, 2, 3], 4096)
+    assert (second.status, second.wall_seconds) == (sandbox.RunStatus.TIMEOUT, 2.0)
+    assert type(second.status) is sandbox.RunStatus  # decoded from JSON's plain string
 
 
 def test_a_truncated_frame_is_refused_on_both_sides():

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from evaluation.results import PASSED, WRONG_ANSWER
+from evaluation.results import SampleStatus
 from leaderboard.cache import bump_version
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, problem_set_hash
@@ -105,7 +105,7 @@ class Command(BaseCommand):
 
 def _result(submission_id: int, problem: Problem, passed: bool, efficiency: float) -> ProblemResult:
     sample = {
-        "status": PASSED if passed else WRONG_ANSWER,
+        "status": SampleStatus.PASSED if passed else SampleStatus.WRONG_ANSWER,
         "correct": passed,
         "efficiency": efficiency,
         "levels": [efficiency] * 4 if passed else [],
