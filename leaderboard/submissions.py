@@ -27,7 +27,7 @@ from rq.command import send_stop_job_command
 from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
-from evaluation.formats import ParsedSamples, SampleFormatError, parse_samples
+from evaluation.api import ParsedSamples, SampleFormatError, parse_samples
 from leaderboard.models import (
     ChunkResult,
     LanguageModel,
@@ -46,6 +46,7 @@ RETRIES = 2
 PROGRESS_META_KEY = "samples"
 # Rows per INSERT when an upload is stored: a few MiB a statement at most.
 _STORE_BATCH = 20
+_NOT_UPLOAD = [field.name for field in Submission._meta.concrete_fields if field.name != "upload"]
 # Jobs in these states will still run: enqueueing them again would duplicate work.
 _LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
@@ -86,7 +87,7 @@ def reevaluate_submission(submission: Submission) -> Submission:
     active = list(Problem.objects.filter(active=True))
     parsed = _parse(submission.upload_name, bytes(submission.upload), active)
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = Submission.objects.select_for_update().defer("upload").get(pk=submission.pk)
         old_job_ids = _job_ids(locked)
         locked.results.all().delete()
         locked.chunks.all().delete()
@@ -118,7 +119,7 @@ def cancel_submission(submission: Submission) -> bool:
     cancelled = Submission.objects.filter(pk=submission.pk, status__in=ACTIVE).update(
         status=Submission.Status.CANCELLED, finished=timezone.now()
     )
-    submission.refresh_from_db()
+    refresh(submission)
     if cancelled:
         _cancel_jobs_or_log(_job_ids(submission))
     return bool(cancelled)
@@ -163,7 +164,8 @@ def enqueue_submission(submission: Submission) -> int:
 def requeue_stalled() -> int:
     """Enqueues the missing jobs of every queued or running submission; how many were added."""
     added = 0
-    for submission in Submission.objects.filter(status__in=ACTIVE).order_by("created"):
+    active = Submission.objects.filter(status__in=ACTIVE).defer("upload").order_by("created")
+    for submission in active:
         try:
             added += enqueue_submission(submission)
         except SampleFormatError as exc:
@@ -178,7 +180,7 @@ def submission_progress(submission: Submission) -> dict:
     `done` counts finished problems; `percent` counts samples: those in landed chunks and
     those done in chunks being evaluated right now.
     """
-    submission.refresh_from_db()
+    refresh(submission)
     done, total = submission.problems_done, submission.problems_total
     samples = submission.samples_total
     running = submission.status == Submission.Status.RUNNING
@@ -222,14 +224,20 @@ def ensure_samples_stored(submission: Submission) -> None:
         return
     parsed = read_samples(submission)
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = Submission.objects.select_for_update().defer("upload").get(pk=submission.pk)
         if locked.stored_samples.exists():
             return
         _store_samples(locked, parsed)
         locked.samples_total = _samples_total(locked, parsed)
         locked.samples_done = sum(locked.results.values_list("n", flat=True))
         locked.save(update_fields=["samples_total", "samples_done"])
-    submission.refresh_from_db()
+    refresh(submission)
+
+
+def refresh(submission: Submission) -> None:
+    """Reloads the submission from the database, all but its upload (up to 50 MiB, read
+    only to store it per problem)."""
+    submission.refresh_from_db(fields=_NOT_UPLOAD)
 
 
 def chunk_count(n: int, chunk_samples: int) -> int:

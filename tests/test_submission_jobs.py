@@ -1,7 +1,8 @@
 """The jobs and the lifecycle functions called directly, in this process (no workers)."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from evaluation import metrics
 from evaluation.formats import SampleFormatError
@@ -74,8 +75,15 @@ def test_a_job_reads_only_its_stored_problem(submission) -> None:
     # The file itself is no longer readable: a job that parsed it would fail.
     Submission.objects.filter(pk=submission.pk).update(upload=b"not json")
     problem = Problem.objects.get(index=0)
-    evaluate_chunk_job(submission.pk, problem.pk, 0, submission.run)
+    with CaptureQueriesContext(connection) as queries:
+        evaluate_chunk_job(submission.pk, problem.pk, 0, submission.run)
     assert ProblemResult.objects.get(submission=submission, problem=problem).c == 1
+    # Nor is the file read from the database (up to 50 MiB a read).
+    assert queries.captured_queries
+    assert not [q for q in queries.captured_queries if '"upload"' in q["sql"]]
+    with CaptureQueriesContext(connection) as queries:
+        submission_progress(submission)
+    assert not [q for q in queries.captured_queries if '"upload"' in q["sql"]]
 
 
 def test_a_job_run_twice_writes_one_result(submission) -> None:
