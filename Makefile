@@ -27,7 +27,9 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@bash deploy/system-packages.sh test
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports

@@ -1,4 +1,7 @@
-"""The evaluation app's door for the rest of the site: Django settings in, plain results out."""
+"""The evaluation app's door for the rest of the site: Django settings in, plain results out.
+
+The site imports this module only, never the engine's (an import-linter contract in
+pyproject.toml keeps it so); what it uses of them is re-exported here (`import X as X`)."""
 
 import contextlib
 import functools
@@ -13,10 +16,17 @@ from django.conf import settings
 
 from evaluation import engine, metrics
 from evaluation.cache import CaseCache
+from evaluation.engine import EvaluationError as EvaluationError
+from evaluation.formats import ParsedSamples as ParsedSamples
+from evaluation.formats import SampleFormatError as SampleFormatError
+from evaluation.formats import parse_samples as parse_samples
 from evaluation.metrics import average_metrics
+from evaluation.progressbar import ProgressBar as ProgressBar
 from evaluation.results import ProblemEvaluation, SampleResult
+from evaluation.results import SampleStatus as SampleStatus
 from evaluation.sandbox import Sandbox
-from evaluation.spec import EvalSettings, ProblemSpec
+from evaluation.spec import EvalSettings
+from evaluation.spec import ProblemSpec as ProblemSpec
 
 
 def eval_settings() -> EvalSettings:
@@ -102,8 +112,10 @@ def problem_metrics(
 
 
 def validate_problem(spec: ProblemSpec) -> list[str]:
-    """One line per thing that fails when the problem's tests are generated and checked."""
-    return engine.validate_problem(spec, eval_settings(), case_cache())
+    """One line per thing that fails when the problem's tests are generated and checked, in a
+    sandbox opened under the site's settings."""
+    with open_sandbox() as sandbox:
+        return engine.validate_problem(spec, eval_settings(), case_cache(), sandbox=sandbox)
 
 
 def aggregate(

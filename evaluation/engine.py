@@ -18,7 +18,6 @@ ENAMEL's alarm covers module code and call alike, so a run is past ENAMEL's limi
 charged time plus its module code's excess over the reference's exceeds T + tolerance.
 """
 
-import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -362,36 +361,31 @@ def evaluate_problem(
     settings: EvalSettings,
     cache: CaseCache,
     *,
+    sandbox: Sandbox,
     progress: Progress | None = None,
-    sandbox: Sandbox | None = None,
 ) -> ProblemEvaluation:
-    """Evaluates one problem's samples; in `sandbox` if given (a caller evaluating many
-    problems saves starting one per problem), else in a sandbox of its own."""
+    """Evaluates one problem's samples in `sandbox`, which the caller opens (under its
+    settings: isolation, zygotes) and may reuse for many problems."""
     started = time.monotonic()
-    with contextlib.nullcontext(sandbox) if sandbox else Sandbox(
-        memory_bytes=settings.memory_bytes
-    ) as sandbox:
-        tests = cache.get(
-            spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs)
-        )
-        runner = ProblemRunner(spec, tests, settings, sandbox)
-        runs = []
-        for done, code in enumerate(codes, start=1):
-            runs.append(runner.run_sample(code))
-            if progress is not None:
-                progress(done, len(codes))
-        # Efficiencies need the reference only where a sample got past level 0.
-        weighted = [level for level, weight in enumerate(spec.hardness) if weight]
-        reference = runner.finish_reference(
-            needed=any(len(run.times) > min(weighted, default=0) for run in runs)
-        )
-        hardness = list(spec.hardness)
-        timeout = timeout_seconds(reference, hardness, settings.timeout_factor)
-        samples = [
-            score_sample(run, reference, hardness, timeout, settings.tolerance_seconds,
-                         sandbox.isolation)
-            for run in runs
-        ]
+    tests = cache.get(spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs))
+    runner = ProblemRunner(spec, tests, settings, sandbox)
+    runs = []
+    for done, code in enumerate(codes, start=1):
+        runs.append(runner.run_sample(code))
+        if progress is not None:
+            progress(done, len(codes))
+    # Efficiencies need the reference only where a sample got past level 0.
+    weighted = [level for level, weight in enumerate(spec.hardness) if weight]
+    reference = runner.finish_reference(
+        needed=any(len(run.times) > min(weighted, default=0) for run in runs)
+    )
+    hardness = list(spec.hardness)
+    timeout = timeout_seconds(reference, hardness, settings.timeout_factor)
+    samples = [
+        score_sample(run, reference, hardness, timeout, settings.tolerance_seconds,
+                     sandbox.isolation)
+        for run in runs
+    ]
     pass_at_k, eff_at_k = problem_metrics(
         [s.correct for s in samples], [s.efficiency for s in samples],
         [k for k in settings.ks if k <= len(samples)],
@@ -410,14 +404,15 @@ def evaluate_problem(
     )
 
 
-def validate_problem(spec: ProblemSpec, settings: EvalSettings, cache: CaseCache) -> list[str]:
-    """Generates the tests, runs the reference and the checker on them: what failed, if any."""
+def validate_problem(spec: ProblemSpec, settings: EvalSettings, cache: CaseCache, *,
+                     sandbox: Sandbox) -> list[str]:
+    """Generates the tests, runs the reference (in `sandbox`) and the checker on them: what
+    failed, if any."""
     try:
         checker = load_checker(spec)
-        with Sandbox(memory_bytes=settings.memory_bytes) as sandbox:
-            tests = cache.get(
-                spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs)
-            )
+        tests = cache.get(
+            spec, settings.seed, lambda blobs: reference_answers(sandbox, spec, blobs)
+        )
     except (EvaluationError, GenerationError) as exc:
         return [str(exc)]
     errors = []

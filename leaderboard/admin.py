@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from evaluation.formats import SampleFormatError
+from evaluation.api import SampleFormatError
 from leaderboard.cache import invalidate_on_commit
 from leaderboard.isolation import is_isolated, isolations
 from leaderboard.models import LanguageModel, ProblemResult, Submission

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q
 
-from evaluation.results import SampleStatus
+from evaluation.api import SampleStatus
 from leaderboard import profiles
 from leaderboard.models import ProblemResult, Submission
 from leaderboard.queries import KS, OUTCOME_LABELS, OUTCOMES, TagRef, outcome

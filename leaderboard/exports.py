@@ -6,7 +6,7 @@ never rename one.
 
 import pandas as pd
 
-from evaluation.results import SampleStatus
+from evaluation.api import SampleStatus
 from leaderboard import profiles
 from leaderboard.breakdown import Breakdown
 from leaderboard.models import ProblemResult, Submission

@@ -20,7 +20,7 @@ import numpy as np
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from evaluation.results import SampleStatus
+from evaluation.api import SampleStatus
 from leaderboard import profiles, stats
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, Tag, problem_set_hash

@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from evaluation.formats import SampleFormatError
+from evaluation.api import SampleFormatError
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.queries import visible_submissions
 from leaderboard.ratelimit import rate_limit_message, seconds_until_upload_allowed

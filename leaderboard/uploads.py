@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
-from evaluation.formats import SampleFormatError
+from evaluation.api import SampleFormatError
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.submissions import create_submission
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from evaluation.spec import ProblemSpec
+from evaluation.api import ProblemSpec
 
 
 class Tag(models.Model):

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from evaluation.cache import CaseCache
 from evaluation.engine import evaluate_problem
+from evaluation.sandbox import Sandbox
 from evaluation.spec import EvalSettings
 from tests.enamel_data import enamel_specs
 
@@ -24,12 +25,18 @@ def enam_tests(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(memory_bytes=EvalSettings().memory_bytes) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
 def our_cache(tmp_path_factory) -> CaseCache:
     return CaseCache(tmp_path_factory.mktemp("cases"))
 
 
 @pytest.mark.parametrize("sample_set", SETS)
-def test_verdicts_equal_enams(enamel_dir, enam_tests, our_cache, tmp_path, sample_set):
+def test_verdicts_equal_enams(enamel_dir, enam_tests, our_cache, sandbox, tmp_path, sample_set):
     samples_file = enamel_dir / "samples" / f"{sample_set}.json"
     out = tmp_path / "enam.json"
     subprocess.run(
@@ -43,7 +50,8 @@ def test_verdicts_equal_enams(enamel_dir, enam_tests, our_cache, tmp_path, sampl
     specs = enamel_specs(enamel_dir)
     samples = json.loads(samples_file.read_text())
     for index in PROBLEMS:
-        ours = evaluate_problem(specs[index], samples[index], EvalSettings(), our_cache)
+        ours = evaluate_problem(specs[index], samples[index], EvalSettings(), our_cache,
+                                sandbox=sandbox)
         assert [s.correct for s in ours.samples] == theirs[str(index)], (
             f"HumanEval/{index}: {[s.status + ' ' + s.error for s in ours.samples]}"
         )
@@ -67,7 +75,8 @@ def differing_samples(canonical: str) -> list[str]:
     return [canonical, slow_module_code, printing, reading, printing_in_the_call, counting]
 
 
-def test_the_verdicts_that_once_differed_equal_enams(enamel_dir, enam_tests, our_cache, tmp_path):
+def test_the_verdicts_that_once_differed_equal_enams(enamel_dir, enam_tests, our_cache, sandbox,
+                                                     tmp_path):
     canonical = json.loads((enamel_dir / "samples" / "humaneval-canonical.json").read_text())[0][0]
     codes = differing_samples(canonical)
     assert all(code != canonical for code in codes[1:])
@@ -81,7 +90,8 @@ def test_the_verdicts_that_once_differed_equal_enams(enamel_dir, enam_tests, our
         check=True, capture_output=True, timeout=600,
     )
     theirs = json.loads(out.read_text())["passes"]["0"]
-    ours = evaluate_problem(enamel_specs(enamel_dir)[0], codes, EvalSettings(), our_cache)
+    ours = evaluate_problem(enamel_specs(enamel_dir)[0], codes, EvalSettings(), our_cache,
+                            sandbox=sandbox)
     assert theirs == [True, False, False, False, False, True]
     assert [sample.correct for sample in ours.samples] == theirs, [
         f"{sample.status} {sample.error}" for sample in ours.samples

@@ -68,9 +68,15 @@ def cache(tmp_path_factory) -> CaseCache:
 
 
 @pytest.fixture(scope="module")
-def evaluation(cache) -> results.ProblemEvaluation:
+def sandbox():
+    with Sandbox(memory_bytes=EvalSettings().memory_bytes) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def evaluation(cache, sandbox) -> results.ProblemEvaluation:
     codes = [FAST, SLOWER, QUADRATIC, WRONG, RAISES, CLOCK_CHEAT, FORGER]
-    return evaluate_problem(SPEC, codes, EvalSettings(), cache)
+    return evaluate_problem(SPEC, codes, EvalSettings(), cache, sandbox=sandbox)
 
 
 def test_statuses(evaluation):
@@ -120,23 +126,23 @@ def test_metrics_and_records(evaluation):
     assert evaluation.samples[0].peak_memory > 0
 
 
-def test_tests_are_cached_and_reused(cache, evaluation):
+def test_tests_are_cached_and_reused(cache, evaluation, sandbox):
     files = sorted(cache.directory.glob("*.tests"))
     assert len(files) == 1
     before = files[0].stat().st_mtime_ns
-    again = evaluate_problem(SPEC, [FAST], EvalSettings(), cache)
+    again = evaluate_problem(SPEC, [FAST], EvalSettings(), cache, sandbox=sandbox)
     assert again.samples[0].status == SampleStatus.PASSED
     assert files[0].stat().st_mtime_ns == before
 
 
-def test_a_broken_reference_is_an_evaluation_error(tmp_path):
+def test_a_broken_reference_is_an_evaluation_error(tmp_path, sandbox):
     broken = ProblemSpec(**{**SPEC.__dict__, "reference_solution": "    return xs[10**9]\n"})
     with pytest.raises(EvaluationError, match="reference solution failed"):
-        evaluate_problem(broken, [FAST], EvalSettings(), CaseCache(tmp_path))
+        evaluate_problem(broken, [FAST], EvalSettings(), CaseCache(tmp_path), sandbox=sandbox)
 
 
-def test_validate_accepts_a_sound_problem(cache):
-    assert validate_problem(SPEC, EvalSettings(), cache) == []
+def test_validate_accepts_a_sound_problem(cache, sandbox):
+    assert validate_problem(SPEC, EvalSettings(), cache, sandbox=sandbox) == []
 
 
 @pytest.mark.parametrize(
@@ -150,9 +156,9 @@ def test_validate_accepts_a_sound_problem(cache):
          "level 0 test 0: ValueError: no"),
     ],
 )
-def test_validate_reports_what_fails(tmp_path, field, value, expected):
+def test_validate_reports_what_fails(tmp_path, sandbox, field, value, expected):
     broken = ProblemSpec(**{**SPEC.__dict__, field: value})
-    errors = validate_problem(broken, EvalSettings(), CaseCache(tmp_path))
+    errors = validate_problem(broken, EvalSettings(), CaseCache(tmp_path), sandbox=sandbox)
     assert errors and expected in errors[0]
     assert all("\n" not in error for error in errors)
 
@@ -173,10 +179,10 @@ def test_a_sample_stops_at_its_first_repetition_past_the_time_limit(cache):
     assert past_limit == [len(seconds) - 1]
 
 
-def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache):
+def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache, sandbox):
     # ENAMEL's alarm stops the call before its answer can be checked.
     wrong_when_large = SLOW_WHEN_LARGE.replace("return total", "return total + (rounds > 1)")
-    evaluation = evaluate_problem(SPEC, [FAST, wrong_when_large], STRICT, cache)
+    evaluation = evaluate_problem(SPEC, [FAST, wrong_when_large], STRICT, cache, sandbox=sandbox)
     sample = evaluation.samples[1]
     assert sample.status == SampleStatus.TIMEOUT and sample.correct and sample.failed_level == 2
 
@@ -192,8 +198,9 @@ MEMO_SLOWER = PROMPT + (
 )
 
 
-def test_caching_across_repetitions_does_not_make_a_sample_fast(cache):
-    evaluation = evaluate_problem(SPEC, [FAST, MEMO_SLOWER], EvalSettings(), cache)
+def test_caching_across_repetitions_does_not_make_a_sample_fast(cache, sandbox):
+    evaluation = evaluate_problem(SPEC, [FAST, MEMO_SLOWER], EvalSettings(), cache,
+                                  sandbox=sandbox)
     fast, memo = evaluation.samples
     # Three times the work may pass T on the largest levels; the smallest timed one never.
     assert memo.correct and memo.times[1] is not None

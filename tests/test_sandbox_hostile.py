@@ -723,7 +723,9 @@ PRINTS = FAST.replace("    return", "    print(len(xs))\n    return")
 @pytest.fixture(scope="module")
 def hostile_evaluation(tmp_path_factory):
     codes = [FAST, *FORGERS.values(), SLOW_MODULE_CODE, PRINTS]
-    return evaluate_problem(SPEC, codes, EvalSettings(), CaseCache(tmp_path_factory.mktemp("c")))
+    cache = CaseCache(tmp_path_factory.mktemp("c"))
+    with Sandbox(memory_bytes=EvalSettings().memory_bytes) as sandbox:
+        return evaluate_problem(SPEC, codes, EvalSettings(), cache, sandbox=sandbox)
 
 
 def test_forged_times_are_refused_and_the_evaluation_goes_on(hostile_evaluation):

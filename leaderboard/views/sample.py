@@ -1,7 +1,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from evaluation.formats import SampleFormatError, parse_samples
+from evaluation.api import SampleFormatError, parse_samples
 from leaderboard import profiles
 from leaderboard.models import ProblemResult, Submission
 from leaderboard.queries import OUTCOME_LABELS, outcome, visible_submissions

@@ -6,9 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from evaluation import api
-from evaluation.engine import EvaluationError
-from evaluation.formats import SampleFormatError, parse_samples
-from evaluation.progressbar import ProgressBar
+from evaluation.api import EvaluationError, ProgressBar, SampleFormatError, parse_samples
 from problems.models import Problem
 
 

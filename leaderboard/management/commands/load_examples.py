@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from evaluation.formats import SampleFormatError, parse_samples
+from evaluation.api import SampleFormatError, parse_samples
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.submissions import create_submission
 from problems.models import Problem

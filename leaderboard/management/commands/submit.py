@@ -8,8 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from evaluation.formats import SampleFormatError
-from evaluation.progressbar import ProgressBar
+from evaluation.api import ProgressBar, SampleFormatError
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.submissions import create_submission, submission_progress
 

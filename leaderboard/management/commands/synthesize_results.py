@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from evaluation.results import SampleStatus
+from evaluation.api import SampleStatus
 from leaderboard.cache import bump_version
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, problem_set_hash
