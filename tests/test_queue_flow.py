@@ -145,6 +145,28 @@ def test_cancel_stops_a_running_job_at_once(queue_env, tmp_path) -> None:
     assert not ProblemResult.objects.filter(submission=submission).exists()
 
 
+def test_after_a_stopped_job_the_worker_evaluates_the_next_one_right(queue_env, tmp_path) -> None:
+    problem = make_problem(0, reference_delay=0.5)
+    make_problem(1)
+    stopped = submit({0: [solution(0)]})
+    queue = django_rq.get_queue("default")
+    job_id = chunk_job_id(stopped, problem.pk, 0)
+
+    with running_workers(1, queue_env, tmp_path):
+        wait_for(lambda: _job_status(queue, job_id) == JobStatus.STARTED, 60, "the job to start",
+                 tmp_path)
+        assert cancel_submission(stopped)
+        wait_for(lambda: _job_status(queue, job_id) == JobStatus.STOPPED, 10,
+                 "the running job to be stopped", tmp_path)
+        # The same worker, whose sandbox was killed: a new one, with nothing of the kill.
+        later = submit({1: [solution(1), solution(1)]}, name="Later")
+        wait_for(lambda: status_of(later) == "done", 60, "the next submission", tmp_path)
+
+    result = ProblemResult.objects.get(submission=later)
+    assert [sample["status"] for sample in result.samples] == ["passed", "passed"]
+    assert result.eff_at_k["1"] > 0
+
+
 def test_progress_counts_the_samples_done_within_a_problem(queue_env, tmp_path) -> None:
     make_problem(0, reference_delay=0.2)
     # Each run of this sample sleeps 0.25 s: its 19 runs take about 5 s, three samples 15 s.
