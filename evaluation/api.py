@@ -11,6 +11,7 @@ import signal
 import socket
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -45,7 +46,7 @@ def open_sandbox() -> Sandbox:
 
 # This process's sandbox, kept warm across evaluations (a worker runs many jobs), with the
 # settings it was opened under: other settings get a new one.
-_warm: tuple[tuple, Sandbox] | None = None
+_warm: tuple[tuple[int, str, int], Sandbox] | None = None
 
 
 def warm_sandbox() -> Sandbox:
@@ -100,7 +101,7 @@ def evaluate_problem(
 
 
 def problem_metrics(
-    samples: Sequence[SampleResult | dict],
+    samples: Sequence[SampleResult | dict[str, Any]],
 ) -> tuple[dict[int, float], dict[int, float]]:
     """pass@k and eff@k over all of a problem's samples, whichever jobs evaluated them: as
     engine.evaluate_problem computes them when one job evaluates them all."""
@@ -119,7 +120,8 @@ def validate_problem(spec: ProblemSpec) -> list[str]:
 
 
 def aggregate(
-    per_problem: Iterable[ProblemEvaluation | tuple[dict, dict]], n_problems: int
+    per_problem: Iterable[ProblemEvaluation | tuple[dict[Any, float], dict[Any, float]]],
+    n_problems: int,
 ) -> dict[str, float]:
     """pass@k and eff@k averaged over n_problems; problems not given count as failed."""
     pairs = [
@@ -133,7 +135,7 @@ def aggregate(
     return average_metrics(pairs, n_problems, eval_settings().ks)
 
 
-def environment(isolation: str | None = None) -> dict:
+def environment(isolation: str | None = None) -> dict[str, str]:
     """Where results come from, recorded with every submission; `isolation` is the
     sandbox's, if one is open (else one is opened to find out)."""
     if isolation is None:
@@ -143,7 +145,7 @@ def environment(isolation: str | None = None) -> dict:
 
 
 @functools.cache
-def _platform() -> dict:
+def _platform() -> dict[str, str]:
     return {
         "python": platform.python_version(),
         "cpu": _cpu_model(),

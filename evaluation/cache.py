@@ -92,7 +92,8 @@ class CaseCache:
         except FileNotFoundError:
             return None
         try:
-            return pickle.loads(zlib.decompress(data))  # written by us, under var/
+            cases: ProblemCases = pickle.loads(zlib.decompress(data))  # written by us, under var/
+            return cases
         except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError):
             return None  # a damaged or outdated file is regenerated
 

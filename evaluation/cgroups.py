@@ -72,8 +72,8 @@ def cgroup_mounts() -> list[Mount]:
     mounts = []
     with open("/proc/self/mountinfo") as mountinfo:
         for line in mountinfo:
-            fields, _, tail = line.partition(" - ")
-            fields, tail = fields.split(), tail.split()
+            head, _, rest = line.partition(" - ")
+            fields, tail = head.split(), rest.split()
             if len(fields) >= 5 and len(tail) >= 3 and tail[0] in ("cgroup", "cgroup2"):
                 mounts.append(Mount(tail[0], fields[3], fields[4],
                                     frozenset(tail[2].split(","))))

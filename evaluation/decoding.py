@@ -337,7 +337,7 @@ class Decoder:
         self.keep.append(value)
         return value
 
-    def nest(self, value: object, items: list) -> int:
+    def nest(self, value: object, items: list[object]) -> int:
         """Records that `value` now holds `items`: its depth; raises when too deep."""
         depths = self.depths
         depth = 1 + max(map(depths.get, map(id, items), repeat(0)), default=0)
@@ -347,7 +347,7 @@ class Decoder:
             depths[id(value)] = depth
         return depth
 
-    def extend(self, target: object, items: list) -> list:
+    def extend(self, target: object, items: list[object]) -> list[object]:
         if type(target) is not list:
             raise UnsafeOutput("undecodable output (items appended to a non-list)")
         self.spend(REFERENCE_BYTES * len(items))
@@ -355,8 +355,9 @@ class Decoder:
         target.extend(items)
         return target
 
-    def tuple(self, items: list) -> tuple:
-        value = self.container(tuple(items), TUPLE_BYTES + REFERENCE_BYTES * len(items))
+    def tuple(self, items: list[object]) -> tuple[object, ...]:
+        value = tuple(items)
+        self.container(value, TUPLE_BYTES + REFERENCE_BYTES * len(items))
         self.nest(value, items)
         weights = self.weights
         weight = sum(map(weights.get, map(id, items), repeat(1)))
@@ -364,7 +365,7 @@ class Decoder:
         self.register(value)
         return value
 
-    def set_items(self, target: object, items: list) -> dict:
+    def set_items(self, target: object, items: list[object]) -> dict[object, object]:
         if type(target) is not dict or len(items) % 2:
             raise UnsafeOutput("undecodable output (bad dict items)")
         self.spend(DICT_ITEM_BYTES * (len(items) // 2))
@@ -375,7 +376,7 @@ class Decoder:
         target.update(zip(keys, items[1::2], strict=True))
         return target
 
-    def add_items(self, target: object, items: list) -> None:
+    def add_items(self, target: object, items: list[object]) -> None:
         if type(target) is not set:
             raise UnsafeOutput("undecodable output (items added to a non-set)")
         self.spend(SET_ITEM_BYTES * len(items))
@@ -384,7 +385,7 @@ class Decoder:
             self.register(item)
         target.update(items)
 
-    def frozenset(self, items: list) -> frozenset:
+    def frozenset(self, items: list[object]) -> frozenset[object]:
         self.spend(SET_BYTES + SET_ITEM_BYTES * len(items))
         for item in items:
             self.register(item)
@@ -420,7 +421,7 @@ class Decoder:
             raise UnsafeOutput(f"more than {MAX_SHARED_HASH} distinct values share a hash")
 
 
-def refusal(op: int, stack: list, blob: bytes, pos: int) -> str:
+def refusal(op: int, stack: list[object], blob: bytes, pos: int) -> str:
     """Why opcode `op` is refused, naming the class it would load where there is one."""
     if op == GLOBAL:
         module, name = (blob[pos:pos + 256].split(b"\n") + [b"", b""])[:2]

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from evaluation.cache import Case, CaseCache, ProblemCases
 from evaluation.metrics import hodges_lehmann, problem_metrics
@@ -62,10 +63,11 @@ class EvaluationError(Exception):
 
 def load_checker(spec: ProblemSpec) -> Callable[[object, object, object], bool]:
     # As ENAMEL does: the prompt first (its imports), its stub closed with `pass`.
-    scope: dict = {}
+    scope: dict[str, Any] = {}
     try:
         exec(f"{spec.prompt}\n    pass\n{spec.checker}\n", scope)  # noqa: S102 - problem data
-        return scope["__check"]
+        checker: Callable[[object, object, object], bool] = scope["__check"]
+        return checker
     except Exception as exc:
         raise EvaluationError(f"{spec.task_id}: checker does not load: {_describe(exc)}") from None
 
@@ -95,7 +97,7 @@ def user_lines(error: str, prompt: str) -> str:
     turned into lines of the sample's own code, as its author numbers them."""
     offset = prompt.count("\n") + 1
 
-    def renumber(match: re.Match) -> str:
+    def renumber(match: re.Match[str]) -> str:
         line = int(match.group(1)) - offset
         return f"<sample>, line {line}" if line > 0 else "<prompt>"
 
@@ -286,6 +288,7 @@ class ProblemRunner:
                     self.repeated_runs += 1
                     break  # the rest of the repetition again, in a fresh child
                 # Before the answer is checked: ENAMEL's alarm would have fired first.
+                failure: SampleStatus | None
                 if run.status == RunStatus.OK and self._over_time_limit(run, level, number):
                     failure = SampleStatus.TIMEOUT
                 else:

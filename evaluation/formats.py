@@ -135,12 +135,12 @@ class _Collector:
         return ParsedSamples(format_name, ordered, prompts_applied)
 
 
-def _read_enamel_list(document: list, collector: _Collector) -> None:
+def _read_enamel_list(document: list[object], collector: _Collector) -> None:
     for index, entry in enumerate(document):
         _read_enamel_entry(index, entry, f"entry {index}", collector)
 
 
-def _read_enamel_dict(document: dict, collector: _Collector) -> None:
+def _read_enamel_dict(document: dict[str, object], collector: _Collector) -> None:
     entries = {}
     for key, entry in document.items():
         if not _INDEX.fullmatch(key) or str(int(key)) != key:
@@ -308,9 +308,9 @@ class _DuplicateKey(Exception):
     pass
 
 
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     # json keeps the last of repeated keys silently; a repeated problem would lose samples.
-    result = {}
+    result: dict[str, object] = {}
     for key, value in pairs:
         if key in result:
             raise _DuplicateKey(key)

@@ -2,6 +2,7 @@
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class SampleStatus(StrEnum):
@@ -32,11 +33,11 @@ class SampleResult:
     error: str = ""  # "ExceptionType: short message", or what went wrong
     failed_level: int | None = None  # where a timeout / memory error / failure happened
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SampleResult":
+    def from_dict(cls, data: dict[str, Any]) -> "SampleResult":
         return cls(**{**data, "status": SampleStatus(data["status"])})
 
 

@@ -26,9 +26,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from evaluation import cgroups, seccomp
-from evaluation.decoding import UnsafeOutput, decode_output  # noqa: F401 - callers catch it here
+from evaluation.decoding import UnsafeOutput as UnsafeOutput  # callers catch it here
+from evaluation.decoding import decode_output
 
 # The wire protocol, defined once: the zygote is a standalone script, importable for these.
 from evaluation.zygote import (
@@ -36,13 +38,14 @@ from evaluation.zygote import (
     FRAME_LENGTH,
     MAX_OUTPUT_BYTES,
     RETIRED_EXIT_CODE,
-    RunStatus,
+    Header,
     frame,
     frame_bounds,
     message,
     one_line,
     widen_pipe,
 )
+from evaluation.zygote import RunStatus as RunStatus  # the statuses of RunResult
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +206,7 @@ class ZygoteProcess:
         self.sandbox_uid = None
         if os.geteuid() == 0:
             self.sandbox_uid = SANDBOX_UID_BASE + os.getpid() * 64 + next(_sandbox_serial) % 64
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self._input_fd = self._output_fd = -1  # the zygote's stdin and stdout
         self._inbox = bytearray()  # what the zygote sent that no message was made of yet
         self._scratch_base: str | None = None
@@ -220,7 +223,8 @@ class ZygoteProcess:
         uid = self.sandbox_uid
         if self.isolation == "bubblewrap":
             command = bubblewrap_command(self.python, uid)
-            scratch_base, cwd, user_options = SCRATCH_IN_SANDBOX, "/", {}
+            scratch_base, cwd = SCRATCH_IN_SANDBOX, "/"
+            user_options: dict[str, Any] = {}
         else:
             self._scratch_base = tempfile.mkdtemp(prefix="effboard-sandbox-")
             if uid is not None and world_reachable(self.python):
@@ -237,13 +241,14 @@ class ZygoteProcess:
         self.cgroup = self._new_cgroup()
         # The process joins its cgroup before it runs anything, so all it forks is inside.
         with self.cgroup.joining() if self.cgroup else contextlib.nullcontext() as join:
-            self.process = subprocess.Popen(
+            process = self.process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
                 env=dict(SANDBOX_ENV), close_fds=True, start_new_session=True,
                 preexec_fn=join, **user_options,
             )
-        self._input_fd = self.process.stdin.fileno()
-        self._output_fd = self.process.stdout.fileno()
+        assert process.stdin is not None and process.stdout is not None  # both PIPE
+        self._input_fd = process.stdin.fileno()
+        self._output_fd = process.stdout.fileno()
         for fd in (self._input_fd, self._output_fd):
             widen_pipe(fd)
         os.set_blocking(self._input_fd, False)
@@ -284,6 +289,7 @@ class ZygoteProcess:
         """Stops the zygote; its exit status (negative: the signal that ended it)."""
         process, self.process = self.process, None
         if process is not None:
+            assert process.stdin is not None and process.stdout is not None  # both PIPE
             process.stdin.close()  # a healthy zygote exits on end of input
             try:
                 process.wait(1.0)
@@ -319,7 +325,7 @@ class ZygoteProcess:
         return self._results(header, blob, len(calls))
 
     @staticmethod
-    def _results(header: dict, blob: bytes, sent: int) -> list[RunResult]:
+    def _results(header: Header, blob: bytes, sent: int) -> list[RunResult]:
         """A RunResult per call made: all OK but the last, which may have failed."""
         calls = header.get("calls")
         if header.get("event") != "result" or not isinstance(calls, list):
@@ -369,7 +375,7 @@ class ZygoteProcess:
                 raise SandboxLost("the zygote stopped reading")
 
     def _receive(self, deadline: float,
-                 max_blob_bytes: int = MAX_OUTPUT_BYTES) -> tuple[dict, bytes]:
+                 max_blob_bytes: int = MAX_OUTPUT_BYTES) -> tuple[Header, bytes]:
         """The zygote's next message, read in as few system calls as it arrives in."""
         poller = select.poll()
         poller.register(self._output_fd, select.POLLIN)
@@ -387,7 +393,7 @@ class ZygoteProcess:
             inbox += chunk
 
     @staticmethod
-    def _take_message(inbox: bytearray, max_blob_bytes: int) -> tuple[dict, bytes] | None:
+    def _take_message(inbox: bytearray, max_blob_bytes: int) -> tuple[Header, bytes] | None:
         """Removes and returns the first complete message in `inbox`, if there is one."""
         if len(inbox) < FRAME_LENGTH.size:
             return None
@@ -505,7 +511,7 @@ class Sandbox:
         return [RunResult(RunStatus.KILLED, error=one_line(f"SandboxLost: {lost}"))]
 
     @property
-    def processes(self) -> list[subprocess.Popen]:
+    def processes(self) -> list[subprocess.Popen[bytes]]:
         """The zygotes' processes (bwrap's, under bubblewrap) that are running."""
         return [zygote.process for zygote in self._zygotes if zygote.process is not None]
 

@@ -11,6 +11,7 @@ import pickle
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from evaluation.spec import ProblemSpec
 
@@ -24,7 +25,7 @@ class GenerationError(Exception):
 @dataclass(frozen=True)
 class GeneratedLevel:
     size: int
-    inputs: list  # one argument sequence per test, in ENAMEL's order
+    inputs: list[object]  # one argument sequence per test, in ENAMEL's order
 
 
 def test_seed(base_seed: int, index: int, first_test_of_level: int, test: int) -> int:
@@ -62,7 +63,7 @@ def generate_inputs(spec: ProblemSpec, seed: int) -> list[GeneratedLevel]:
     return [GeneratedLevel(size, inputs) for size, inputs in levels]
 
 
-def _generate(request: dict) -> list[tuple[int, list]]:
+def _generate(request: dict[str, Any]) -> list[tuple[int, list[object]]]:
     import importlib
     import random
     import time

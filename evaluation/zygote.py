@@ -88,7 +88,9 @@ import signal
 import struct
 import sys
 import time
-from typing import NamedTuple
+from collections.abc import Callable
+from types import CodeType
+from typing import Any, NamedTuple
 
 # Imported before any fork, so children start with the modules samples commonly use.
 WARM_MODULES = (
@@ -167,8 +169,11 @@ class RunStatus(enum.StrEnum):
     KILLED = "killed"
 
 
-CHILD_STATUSES = {ChildCode.OK: RunStatus.OK, ChildCode.ERROR: RunStatus.ERROR,
-                  ChildCode.MEMORY: RunStatus.MEMORY}
+CHILD_STATUSES: dict[int, RunStatus] = {
+    ChildCode.OK: RunStatus.OK,
+    ChildCode.ERROR: RunStatus.ERROR,
+    ChildCode.MEMORY: RunStatus.MEMORY,
+}
 CALL_SECONDS = struct.Struct(">d")
 RESULT_HEAD = struct.Struct(">B" + CALL_SECONDS.format.lstrip(">"))
 # Sent before each call's arguments: the program's module code runs in a fresh scope.
@@ -201,7 +206,7 @@ SYSV_INFO_BYTES = 256  # larger than struct shm_info, msginfo and seminfo
 SEMINFO_SEMUSZ_OFFSET = 7 * 4  # seminfo.semusz: the number of semaphore sets (with SEM_INFO)
 
 libc = ctypes.CDLL(None, use_errno=True)
-SYSV_REMOVERS = {
+SYSV_REMOVERS: dict[str, Callable[[int], int]] = {
     "shm": lambda ipc_id: libc.shmctl(ipc_id, IPC_RMID, None),
     "msg": lambda ipc_id: libc.msgctl(ipc_id, IPC_RMID, None),
     "sem": lambda ipc_id: libc.semctl(ipc_id, 0, IPC_RMID),
@@ -214,13 +219,14 @@ def prctl(option: int, value: int) -> None:
 
 
 Buffer = bytes | bytearray | memoryview
+Header = dict[str, Any]  # a message's JSON header
 
 
 def frame(data: bytes) -> bytes:
     return FRAME_LENGTH.pack(len(data)) + data
 
 
-def message(header: dict, blob: bytes = b"") -> bytes:
+def message(header: Header, blob: bytes = b"") -> bytes:
     return frame(json.dumps(header).encode()) + frame(blob)
 
 
@@ -266,7 +272,7 @@ def read_frame(fd: int) -> bytes:
     return read_exact(fd, size)
 
 
-def read_message(fd: int) -> tuple[dict, bytes]:
+def read_message(fd: int) -> tuple[Header, bytes]:
     return json.loads(read_frame(fd)), read_frame(fd)
 
 
@@ -315,7 +321,7 @@ def warm_up() -> None:
     result_frame(ChildCode.OK, 0.5, pickle.dumps(output, 5))
 
 
-def sample_scope() -> dict:
+def sample_scope() -> dict[str, Any]:
     """ENAMEL's exec scope: `time` given, `print` and `input` None (calling them fails)."""
     return {"time": time, "input": None, "print": None}
 
@@ -325,7 +331,7 @@ def result_frame(status: ChildCode, call_seconds: float, payload: Buffer = b"") 
     return [FRAME_LENGTH.pack(len(head) + len(payload)), head, payload]
 
 
-def inherited_settings() -> tuple:
+def inherited_settings() -> tuple[object, ...]:
     """What every child inherits from us and a run could change from outside: a process of
     the same uid may renice us, set our scheduling policy, CPU affinity or I/O priority,
     lower our resource limits, or raise our OOM score (setpriority, sched_setscheduler,
@@ -338,7 +344,8 @@ def inherited_settings() -> tuple:
 def io_priority() -> int | None:
     if IOPRIO_GET_SYSCALL is None:
         return None
-    return libc.syscall(IOPRIO_GET_SYSCALL, IOPRIO_WHO_PROCESS, 0)
+    priority: int = libc.syscall(IOPRIO_GET_SYSCALL, IOPRIO_WHO_PROCESS, 0)
+    return priority
 
 
 def oom_score_adj() -> bytes | None:
@@ -388,7 +395,7 @@ class SockFprog(ctypes.Structure):
 
 
 class SyscallFilter(NamedTuple):
-    instructions: ctypes.Array  # what `program` points to, kept alive with it
+    instructions: ctypes.Array[ctypes.c_char]  # what `program` points to, kept alive with it
     program: SockFprog
 
 
@@ -423,8 +430,8 @@ def install_syscall_filter() -> None:
 # ---------------------------------------------------------------------------- the child
 
 
-def run_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
-              pid_namespace: bool, programs: dict[str, object]) -> None:
+def run_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, int],
+              pid_namespace: bool, programs: dict[str, CodeType]) -> None:
     """Runs in the forked child; never returns, whatever the program does."""
     exit_now, read_now = os._exit, os.read  # bound before the program can replace them
     try:
@@ -435,8 +442,8 @@ def run_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
         exit_now(0)
 
 
-def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict,
-                pid_namespace: bool, programs: dict[str, object]) -> None:
+def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, int],
+                pid_namespace: bool, programs: dict[str, CodeType]) -> None:
     clock = time.perf_counter  # bound before the program can replace it
     dumps, loads = pickle.dumps, pickle.loads
     try:
@@ -599,7 +606,7 @@ class Child(NamedTuple):
 
 
 class Zygote:
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: Header) -> None:
         self.scratch_base = config["scratch_base"]
         self.run_scratch = os.path.join(self.scratch_base, "run")
         self.last_run_scratch = os.path.join(self.scratch_base, "last-run")
@@ -610,7 +617,7 @@ class Zygote:
         self.secrets: list[bytearray] = []
         self.inbox = bytearray(INBOX_BYTES)  # a message's length, and what came with it
         self.link: ChildLink | None = None  # the running child's, reading into the inbox
-        self.programs: dict[str, object] = {}  # program text -> code object, oldest first
+        self.programs: dict[str, CodeType] = {}  # program text -> code object, oldest first
         self.settings = inherited_settings()
 
     def serve(self) -> bool:
@@ -645,7 +652,9 @@ class Zygote:
         stack, which it can walk, holds neither.
         """
         alive = True
-        request: dict = {}
+        request: Header = {}
+        blobs: list[Buffer] | None = None
+        outputs: list[Buffer] | None = None
         try:
             request = json.loads(request_frame)
             if request.get("op") != "run":
@@ -717,14 +726,16 @@ class Zygote:
             os.set_blocking(fd, False)
         return Child(pid, input_write, result_read)
 
-    def run(self, child: Child, request: dict,
-            args: bytearray) -> tuple[dict, list[Buffer], bool]:
+    def run(self, child: Child, request: Header,
+            args: bytearray) -> tuple[Header, list[Buffer], bool]:
         """The run's result header and outputs, and whether the child is still to be stopped.
 
         A child still alive (it sent its last result, or ran out of time) is stopped once the
         result went out; one that died is reaped first, for its wait status.
         """
-        calls, blobs, peak_memory = [{"status": None}], [b""], None
+        calls: list[Header] = [{"status": None}]
+        blobs: list[Buffer] = [b""]
+        peak_memory = None
         try:
             calls, blobs = self.supervise(child, request, args)
         finally:
@@ -737,8 +748,8 @@ class Zygote:
             calls[-1].update(self.death_verdict(wait_status))
         return {"event": "result", "calls": calls, "peak_memory": peak_memory}, blobs, alive
 
-    def supervise(self, child: Child, request: dict,
-                  args: bytearray) -> tuple[list[dict], list[Buffer]]:
+    def supervise(self, child: Child, request: Header,
+                  args: bytearray) -> tuple[list[Header], list[Buffer]]:
         """Drives one run's calls one by one; returns a header and an output per call made.
 
         The output of a call the child answered is its message less the status code: the
@@ -762,7 +773,7 @@ class Zygote:
         return calls, blobs
 
     def call(self, link: ChildLink, child: Child, timeout: float, first: bytes,
-             argument: memoryview) -> tuple[dict, Buffer]:
+             argument: memoryview) -> tuple[Header, Buffer]:
         """One call within `timeout`: the module code runs (after the program itself, `first`,
         on the run's first call), then the argument frame goes to the child, and its result
         comes back. Both phases are timed here, by our clock."""
@@ -796,7 +807,7 @@ class Zygote:
 
     @staticmethod
     def await_message(link: ChildLink, deadline: float, write_fd: int, *parts: Buffer,
-                      input_first: bool = False) -> bytearray | dict | None:
+                      input_first: bool = False) -> bytearray | Header | None:
         """The child's next message, None at the deadline, or a header dict saying what broke.
 
         While `parts` are being fed to `write_fd`, the child's output is read too, so a child
@@ -839,7 +850,7 @@ class Zygote:
                         poller.unregister(write_fd)
 
     @staticmethod
-    def checked_result(body: bytearray, times: dict) -> tuple[dict, Buffer]:
+    def checked_result(body: bytearray, times: dict[str, float]) -> tuple[Header, Buffer]:
         """A call's result header from the child's message, and what goes on to the worker:
         the message less its status code, which alone is read here."""
         status = CHILD_STATUSES.get(body[0]) if len(body) >= RESULT_HEAD.size else None
@@ -849,7 +860,7 @@ class Zygote:
         return {"status": status, "error": "", **times}, memoryview(body)[1:]
 
     @staticmethod
-    def death_verdict(wait_status: int) -> dict:
+    def death_verdict(wait_status: int) -> Header:
         if os.WIFSIGNALED(wait_status):
             name = signal.Signals(os.WTERMSIG(wait_status)).name
             return {"status": RunStatus.KILLED, "error": f"Killed: signal {name}"}
@@ -1114,4 +1125,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -83,4 +83,4 @@ class TagAdmin(admin.ModelAdmin):
 
     @admin.display(description="Problems", ordering="problem_count")
     def problem_count(self, tag: Tag) -> int:
-        return tag.problem_count
+        return tag.problem_count  # type: ignore[attr-defined]  # get_queryset's annotate()

@@ -29,16 +29,16 @@ class Command(BaseCommand):
         parser.add_argument("--problems", help="Only these problem indices, e.g. 0,3,7")
         parser.add_argument("--output", type=Path, help="Write per-problem and per-sample results")
 
-    def handle(self, *args, file: Path, name: str, problems: str | None, output: Path | None,
-               **options) -> None:
-        catalogue = Problem.objects.filter(active=True)
+    def handle(self, *args: object, file: Path, name: str, problems: str | None,
+               output: Path | None, **options: object) -> None:
+        active = Problem.objects.filter(active=True)
         if problems is not None:
             wanted = _indices(problems)
-            missing = sorted(set(wanted) - set(catalogue.values_list("index", flat=True)))
+            missing = sorted(set(wanted) - set(active.values_list("index", flat=True)))
             if missing:
                 raise CommandError(f"--problems: no active problem with index {missing[0]}")
-            catalogue = catalogue.filter(index__in=wanted)
-        catalogue = list(catalogue.order_by("index"))
+            active = active.filter(index__in=wanted)
+        catalogue = list(active.order_by("index"))
         if not catalogue:
             raise CommandError("no active problems: run `manage.py import_enamel` first")
         try:
