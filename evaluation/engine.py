@@ -234,13 +234,13 @@ class ProblemRunner:
             + KILL_GRACE_SECONDS
         )
 
-    def _stop_after(self, level: int) -> float:
-        """The zygote's clock time (module code and call) past which a run of `level` may be
-        over ENAMEL's limit as estimated so far: the child's calls stop after it."""
-        return self._timeout_estimate() + self.settings.tolerance_seconds + max(
-            self._allowance(level, test) + self._allowance(level, test, module=True)
-            for test in range(len(self.tests.levels[level].tests))
-        )
+    def _stop_after(self) -> float:
+        """The zygote's clock time (module code and call) past which the child's calls stop:
+        ENAMEL's limit as estimated so far. A run past it may yet be within the limit once
+        its charge and the final T are known: then the tests left get a child of their own,
+        which costs a fork, where running on past a sample's first timeout costs whole calls.
+        """
+        return self._timeout_estimate() + self.settings.tolerance_seconds
 
     def run_sample(self, code: str) -> SampleRun:
         program = self.spec.sample_program(code)
@@ -279,7 +279,7 @@ class ProblemRunner:
             batch = self._run_level(
                 program, level, done,
                 [self._deadline(level, test) for test in range(done, len(tests))],
-                stop_after=self._stop_after(level),
+                stop_after=self._stop_after(),
             )
             for number, run in enumerate(batch, start=done):
                 outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
