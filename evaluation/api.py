@@ -135,13 +135,13 @@ def aggregate(
     return average_metrics(pairs, n_problems, eval_settings().ks)
 
 
-def environment(isolation: str | None = None) -> dict[str, str]:
-    """Where results come from, recorded with every submission; `isolation` is the
-    sandbox's, if one is open (else one is opened to find out)."""
-    if isolation is None:
-        with open_sandbox() as sandbox:
-            isolation = sandbox.isolation
-    return {**_platform(), "isolation": isolation}
+def environment(sandbox: Sandbox | None = None) -> dict[str, str]:
+    """Where results come from, recorded with every submission: the machine, and the
+    sandbox's isolation and resource limits (`sandbox`'s, if one is open, else one is
+    opened to find out)."""
+    with contextlib.nullcontext(sandbox) if sandbox else open_sandbox() as opened:
+        return {**_platform(), "isolation": opened.isolation,
+                "resource_limits": opened.resource_limits}
 
 
 @functools.cache

@@ -61,7 +61,7 @@ def evaluate_chunk_job(submission_id: int, problem_id: int, chunk: int, run: int
         Submission.objects.filter(
             pk=submission_id, run=run, status=Submission.Status.QUEUED
         ).update(status=Submission.Status.RUNNING,
-                 environment=api.environment(sandbox.isolation))
+                 environment=api.environment(sandbox))
     spec = problem.to_spec()
     evaluation = api.evaluate_problem(
         spec, codes, progress=_progress_reporter(), sandbox=sandbox

@@ -65,3 +65,13 @@ def test_isolation_is_shown_and_its_absence_flagged(client, problems):
     html = client.get(url).content.decode()
     assert "<dt>Isolation</dt><dd>bubblewrap, rlimits" in html
     assert "not all under bubblewrap: some samples ran without isolation" in html
+
+
+@pytest.mark.parametrize(("limits", "shown"), [("cgroup", "per sandbox (a cgroup)"),
+                                               ("per-process", "per process only")])
+def test_resource_limits_are_shown(client, problems, limits, shown):
+    submission = make_submission(make_model("Coder"))
+    environment = {"isolation": "bubblewrap", "resource_limits": limits}
+    Submission.objects.filter(pk=submission.pk).update(environment=environment)
+    html = client.get(reverse("leaderboard:submission", args=[submission.pk])).content.decode()
+    assert f"<dt>Resource limits</dt><dd>{shown}</dd>" in html
