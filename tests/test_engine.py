@@ -207,3 +207,14 @@ def test_caching_across_repetitions_does_not_make_a_sample_fast(cache, sandbox):
     for level in (1, 2, 3):
         if memo.times[level] is not None:
             assert memo.times[level] > 1.5 * fast.times[level]
+
+
+def test_error_lines_are_the_samples_own(cache):
+    # The program is the prompt, then the sample: a syntax error on the sample's second line
+    # is reported there, not at the program's line.
+    broken = "def sum_squares(xs):\n    return sum(x * x for x in xs\n\n"
+    with Sandbox() as sandbox:
+        evaluation = evaluate_problem(SPEC, [broken], EvalSettings(), cache, sandbox=sandbox)
+    [sample] = evaluation.samples
+    assert sample.status == SampleStatus.ERROR
+    assert sample.error.startswith("SyntaxError") and "(<sample>, line 2)" in sample.error
