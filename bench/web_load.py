@@ -96,7 +96,7 @@ def statuses_since(log: Path, offset: int, path: str) -> dict[str, int]:
         handle.seek(offset)
         for raw in handle:
             line = raw.decode(errors="replace")
-            # Entries are JSON lines (leaderboard.logging) whose message holds the request.
+            # JSON lines (leaderboard.project.json_logging) whose message holds the request.
             with contextlib.suppress(ValueError, AttributeError):
                 line = json.loads(line).get("message", line)
             match = ACCESS.search(line)

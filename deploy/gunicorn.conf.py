@@ -8,7 +8,7 @@ from pathlib import Path
 
 # Works from any directory: the project root is where `leaderboard` can be imported.
 chdir = str(Path(__file__).resolve().parent.parent)
-wsgi_app = "leaderboard.wsgi:application"
+wsgi_app = "leaderboard.project.wsgi:application"
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 # Requests are short database reads; evaluation runs in the RQ workers, not here.
@@ -20,14 +20,15 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 # manage the process instead.
 control_socket_disable = True
 
-# Access and error logs go to stdout as the same JSON lines as Django's (leaderboard.logging).
+# Access and error logs go to stdout as the same JSON lines as Django's
+# (leaderboard.project.json_logging).
 accesslog = "-"
 errorlog = "-"
 # Gunicorn merges this into its defaults, whose root logger uses the "console" handler.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "leaderboard.logging.JsonFormatter"}},
+    "formatters": {"json": {"()": "leaderboard.project.json_logging.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-READERS = [ROOT / "leaderboard" / "settings.py", ROOT / "deploy" / "gunicorn.conf.py"]
+READERS = [ROOT / "leaderboard" / "project" / "settings.py", ROOT / "deploy" / "gunicorn.conf.py"]
 READ = re.compile(r'(?:os\.environ\.get|os\.getenv|env_bool|env_list)\(\s*"([A-Z][A-Z0-9_]*)"')
 LISTED = re.compile(r"^#?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 

@@ -15,7 +15,7 @@ def isolation_setting(env: dict[str, str]) -> str:
     result = subprocess.run(
         [sys.executable, "-c", "import django; from django.conf import settings; django.setup();"
          " print(settings.SANDBOX_ISOLATION)"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "leaderboard.settings"},
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "leaderboard.project.settings"},
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularRedocView
 
-from leaderboard.health import healthz
+from leaderboard.project.health import healthz
 
 
 @cache_control(max_age=86400, public=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("EFFBOARD_VAR_DIR", BASE_DIR / "var"))
 
 
@@ -78,8 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "leaderboard.urls"
-WSGI_APPLICATION = "leaderboard.wsgi.application"
+ROOT_URLCONF = "leaderboard.project.urls"
+WSGI_APPLICATION = "leaderboard.project.wsgi.application"
 
 TEMPLATES = [
     {
@@ -221,7 +221,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "leaderboard.logging.JsonFormatter"},
+        "json": {"()": "leaderboard.project.json_logging.JsonFormatter"},
         "text": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},
     },
     "handlers": {

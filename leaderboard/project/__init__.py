@@ -1,0 +1,1 @@
+"""The Django project: settings, root URLconf, WSGI entry point, /healthz and log format."""
