@@ -18,9 +18,9 @@ from leaderboard.api import serializers
 from leaderboard.cache import cached
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.queries import LeaderboardFilters, leaderboard_table, visible_submissions
-from leaderboard.ratelimit import rate_limit_message, seconds_until_upload_allowed
 from leaderboard.submissions import submission_progress
-from leaderboard.uploads import find_or_new_model, queue_upload
+from leaderboard.uploads.ratelimit import rate_limit_message, seconds_until_upload_allowed
+from leaderboard.uploads.services import find_or_new_model, queue_upload
 from problems.models import Problem
 
 

@@ -25,5 +25,5 @@ urlpatterns = [
     path("accounts/", include("leaderboard.accounts")),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="api-docs"),
     path("api/", include("leaderboard.api.urls")),
-    path("", include("leaderboard.upload_urls")),
+    path("", include("leaderboard.uploads.urls")),
 ]

@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from evaluation.api import SampleFormatError
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.queries import visible_submissions
-from leaderboard.ratelimit import rate_limit_message, seconds_until_upload_allowed
 from leaderboard.submissions import submission_progress
-from leaderboard.upload_forms import UploadForm
-from leaderboard.uploads import queue_upload
+from leaderboard.uploads.forms import UploadForm
+from leaderboard.uploads.ratelimit import rate_limit_message, seconds_until_upload_allowed
+from leaderboard.uploads.services import queue_upload
 
 
 @login_required

@@ -1,7 +1,7 @@
 from django import forms
 
 from leaderboard.models import LanguageModel
-from leaderboard.uploads import new_model
+from leaderboard.uploads.services import new_model
 
 
 class UploadForm(forms.Form):
