@@ -8,9 +8,9 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from evaluation.api import SampleFormatError
-from leaderboard.cache import invalidate_on_commit
 from leaderboard.isolation import is_isolated, isolations
 from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.standings.leaderboard_cache import invalidate_on_commit
 from leaderboard.submissions import cancel_submission, reevaluate_submission
 
 # Longer names would stretch the changelists' columns past the screen.

@@ -6,6 +6,6 @@ class LeaderboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from leaderboard import invalidation
+        from leaderboard.standings import invalidation
 
         invalidation.connect()

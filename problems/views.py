@@ -3,8 +3,9 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet
 from django.views.generic import DetailView, ListView
 
-from leaderboard import charts, profiles
-from leaderboard.queries import problem_profile
+from leaderboard.pages import charts
+from leaderboard.standings import profiles
+from leaderboard.standings.queries import problem_profile
 from problems.highlighting import python_html
 from problems.models import Problem, Tag
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from leaderboard.cache import bump_version
+from leaderboard.standings.leaderboard_cache import bump_version
 from tests.services import free_port
 from tests.workers import make_problem, use_test_queue
 

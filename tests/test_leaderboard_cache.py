@@ -11,9 +11,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leaderboard.cache import cached, current_version
 from leaderboard.jobs import aggregate_submission_job
 from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.standings.leaderboard_cache import cached, current_version
 from leaderboard.submissions import reevaluate_submission
 from problems.models import Problem, Tag, problem_set_hash
 from tests.services import free_port

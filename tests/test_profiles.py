@@ -6,7 +6,7 @@ import pytest
 
 from evaluation.metrics import level_efficiency
 from evaluation.scoring import timeout_seconds
-from leaderboard import profiles
+from leaderboard.standings import profiles
 
 SIZES = (100, 10000, 20000, 40000)
 HARDNESS = (0, 3, 3, 4)

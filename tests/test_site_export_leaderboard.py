@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from leaderboard.exports import LEADERBOARD_COLUMNS
+from leaderboard.pages.exports import LEADERBOARD_COLUMNS
 from problems.models import Problem
 from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from leaderboard.exports import SUBMISSION_COLUMNS
+from leaderboard.pages.exports import SUBMISSION_COLUMNS
 from tests.site_data import add_result, make_model, make_problem, make_submission
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leaderboard.queries import (
+from leaderboard.standings.queries import (
     LeaderboardFilters,
     hardest_problems,
     leaderboard_table,

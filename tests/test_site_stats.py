@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from leaderboard.stats import (
+from leaderboard.standings.stats import (
     bootstrap_mean_ci,
     eff1_standard_error,
     overlap_ranks,

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from leaderboard.models import LanguageModel, Submission
-from leaderboard.queries import SORT_KEYS, LeaderboardRow, LeaderboardTable
+from leaderboard.standings.queries import SORT_KEYS, LeaderboardRow, LeaderboardTable
 from problems.models import Problem
 
 

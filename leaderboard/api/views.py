@@ -15,9 +15,9 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from leaderboard.api import serializers
-from leaderboard.cache import cached
 from leaderboard.models import LanguageModel, Submission
-from leaderboard.queries import LeaderboardFilters, leaderboard_table, visible_submissions
+from leaderboard.standings.leaderboard_cache import cached
+from leaderboard.standings.queries import LeaderboardFilters, leaderboard_table, visible_submissions
 from leaderboard.submissions import submission_progress
 from leaderboard.uploads.ratelimit import rate_limit_message, seconds_until_upload_allowed
 from leaderboard.uploads.services import find_or_new_model, queue_upload

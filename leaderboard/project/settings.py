@@ -121,9 +121,9 @@ RQ = {"WORKER_CLASS": "leaderboard.worker.Worker"}
 RQ_HEARTBEAT_SECONDS = int(os.environ.get("RQ_HEARTBEAT_SECONDS", "30"))
 RQ_HEARTBEAT_GRACE_SECONDS = int(os.environ.get("RQ_HEARTBEAT_GRACE_SECONDS", "60"))
 RQ_MAINTENANCE_SECONDS = int(os.environ.get("RQ_MAINTENANCE_SECONDS", "60"))
-# The leaderboard's cache (leaderboard.cache), shared by the web processes and the workers
-# that invalidate it. Short timeouts: when Redis is away pages are computed uncached instead
-# of waiting.
+# The leaderboard's cache (leaderboard.standings.leaderboard_cache), shared by the web
+# processes and the workers that invalidate it. Short timeouts: when Redis is away pages are
+# computed uncached instead of waiting.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

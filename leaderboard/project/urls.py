@@ -20,9 +20,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Before problems/: the public site owns /problems/hardest/.
-    path("", include("leaderboard.site_urls")),
+    path("", include("leaderboard.pages.urls")),
     path("problems/", include("problems.urls")),
-    path("accounts/", include("leaderboard.accounts")),
+    path("accounts/", include("leaderboard.accounts.urls")),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="api-docs"),
     path("api/", include("leaderboard.api.urls")),
     path("", include("leaderboard.uploads.urls")),

@@ -5,8 +5,8 @@ On a problem page: {% load effboard %}{% problem_results problem %}
 
 from django import template
 
-from leaderboard import charts
-from leaderboard.queries import problem_results as results_on
+from leaderboard.pages import charts
+from leaderboard.standings.queries import problem_results as results_on
 from problems.models import Problem
 
 register = template.Library()

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from evaluation.api import SampleFormatError
 from leaderboard.models import LanguageModel, Submission
-from leaderboard.queries import visible_submissions
+from leaderboard.standings.queries import visible_submissions
 from leaderboard.submissions import submission_progress
 from leaderboard.uploads.forms import UploadForm
 from leaderboard.uploads.ratelimit import rate_limit_message, seconds_until_upload_allowed

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from evaluation.api import SampleStatus
-from leaderboard.cache import bump_version
 from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.standings.leaderboard_cache import bump_version
 from problems.models import Problem, problem_set_hash
 
 ORGANISATIONS = ("Acme AI", "Borealis Labs", "Cobalt Research", "Delta Systems", "")

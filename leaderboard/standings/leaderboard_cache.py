@@ -2,8 +2,9 @@
 
 Entries are keyed by the active problem set's hash and a version counter. Whatever changes
 what the leaderboard shows bumps the counter once its transaction commits (see the signal
-receivers below, connected in LeaderboardConfig.ready(), and bump_version's other callers),
-so every entry of the previous version is unreachable at once and simply expires.
+receivers in invalidation.py, connected in LeaderboardConfig.ready(), and bump_version's
+other callers), so every entry of the previous version is unreachable at once and simply
+expires.
 
 The cache is an optimisation only: if it is unreachable the leaderboard is computed uncached
 and the error is logged.

@@ -4,11 +4,11 @@ import pandas as pd
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from leaderboard import exports
-from leaderboard.breakdown import submission_breakdown
-from leaderboard.cache import cached
-from leaderboard.filters import LeaderboardFilterForm
-from leaderboard.queries import leaderboard_table, visible_submissions
+from leaderboard.pages import exports
+from leaderboard.pages.filters import LeaderboardFilterForm
+from leaderboard.standings.breakdown import submission_breakdown
+from leaderboard.standings.leaderboard_cache import cached
+from leaderboard.standings.queries import leaderboard_table, visible_submissions
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

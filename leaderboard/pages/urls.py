@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from leaderboard.views import exports, hardest, index, methodology, model, sample, submission
+from leaderboard.pages.views import exports, hardest, index, methodology, model, sample, submission
 
 app_name = "leaderboard"
 urlpatterns = [

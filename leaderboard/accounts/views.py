@@ -1,14 +1,11 @@
-"""Sign up, log in and log out (Django's auth forms and views, with our templates), and the
-API token page."""
+"""Sign up (Django's auth form, with our template) and the API token page."""
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -51,11 +48,3 @@ def token(request: HttpRequest) -> HttpResponse:
             new_key = Token.objects.create(user=request.user).key
     existing = Token.objects.filter(user=request.user).first()
     return render(request, "registration/token.html", {"existing": existing, "new_key": new_key})
-
-
-urlpatterns = [
-    path("signup/", signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("token/", token, name="token"),
-]

@@ -24,7 +24,7 @@ from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from leaderboard.cache import cached, current_version
+from leaderboard.standings.leaderboard_cache import cached, current_version
 
 FRAME = "leaderboard/page.html"
 

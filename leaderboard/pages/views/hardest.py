@@ -1,8 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 
-from leaderboard.filters import LeaderboardFilterForm
-from leaderboard.queries import LeaderboardFilters, hardest_problems, leaderboard_table
-from leaderboard.views.cached import cached_page
+from leaderboard.pages.filters import LeaderboardFilterForm
+from leaderboard.pages.views.cached import cached_page
+from leaderboard.standings.queries import LeaderboardFilters, hardest_problems, leaderboard_table
 
 
 def hardest(request: HttpRequest) -> HttpResponse:

@@ -2,9 +2,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from evaluation.api import SampleFormatError, parse_samples
-from leaderboard import profiles
 from leaderboard.models import ProblemResult, Submission
-from leaderboard.queries import OUTCOME_LABELS, outcome, visible_submissions
+from leaderboard.standings import profiles
+from leaderboard.standings.queries import OUTCOME_LABELS, outcome, visible_submissions
 from problems.highlighting import python_html
 from problems.models import Problem
 

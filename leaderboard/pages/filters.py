@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django import forms
 from django.http import QueryDict
 
-from leaderboard.queries import SORT_KEYS, LeaderboardFilters, LeaderboardTable
+from leaderboard.standings.queries import SORT_KEYS, LeaderboardFilters, LeaderboardTable
 from problems.models import Tag
 
 

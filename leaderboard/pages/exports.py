@@ -7,10 +7,10 @@ never rename one.
 import pandas as pd
 
 from evaluation.api import SampleStatus
-from leaderboard import profiles
-from leaderboard.breakdown import Breakdown
 from leaderboard.models import ProblemResult, Submission
-from leaderboard.queries import KS, LeaderboardTable, outcome
+from leaderboard.standings import profiles
+from leaderboard.standings.breakdown import Breakdown
+from leaderboard.standings.queries import KS, LeaderboardTable, outcome
 
 LEADERBOARD_COLUMNS = [
     "model",

@@ -1,10 +1,11 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from leaderboard import charts, profiles
-from leaderboard.breakdown import submission_breakdown
 from leaderboard.models import LanguageModel, Submission
-from leaderboard.queries import leaderboard_submissions, visible_submissions
+from leaderboard.pages import charts
+from leaderboard.standings import profiles
+from leaderboard.standings.breakdown import submission_breakdown
+from leaderboard.standings.queries import leaderboard_submissions, visible_submissions
 from problems.models import problem_set_hash
 
 

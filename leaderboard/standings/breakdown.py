@@ -1,7 +1,7 @@
 """One submission's results broken down by problem, tag and level, for its pages and exports.
 
-Unlike the leaderboard (leaderboard.queries), this reads every sample of the submission, so
-it is meant for one submission at a time.
+Unlike the leaderboard (leaderboard.standings.queries), this reads every sample of the
+submission, so it is meant for one submission at a time.
 """
 
 from collections import Counter
@@ -11,9 +11,9 @@ import numpy as np
 from django.db.models import Q
 
 from evaluation.api import SampleStatus
-from leaderboard import profiles
 from leaderboard.models import ProblemResult, Submission
-from leaderboard.queries import KS, OUTCOME_LABELS, OUTCOMES, TagRef, outcome
+from leaderboard.standings import profiles
+from leaderboard.standings.queries import KS, OUTCOME_LABELS, OUTCOMES, TagRef, outcome
 from problems.models import Problem, Tag, problem_set_hash
 
 

@@ -1,15 +1,16 @@
 """What invalidates the leaderboard cache: every change to what the leaderboard shows.
 
 Receivers of model signals, connected in LeaderboardConfig.ready(). Changes made with
-QuerySet.update() send no signal: their callers call leaderboard.cache.invalidate_on_commit()
-themselves (the admin's publish and hide actions). Results written while a submission runs
-are not shown until it is done, which saves the submission and lands here.
+QuerySet.update() send no signal: their callers call invalidate_on_commit()
+(leaderboard.standings.leaderboard_cache) themselves (the admin's publish and hide actions).
+Results written while a submission runs are not shown until it is done, which saves the
+submission and lands here.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from leaderboard.cache import invalidate_on_commit
 from leaderboard.models import LanguageModel, Submission
+from leaderboard.standings.leaderboard_cache import invalidate_on_commit
 from problems.models import Problem, Tag
 
 # The fields of a submission that decide whether, and with what, it is on the leaderboard.

@@ -6,8 +6,8 @@ read from Submission.metrics, so that a tag filter can rescore the same rows and
 that a submission does not cover counts 0.
 
 `leaderboard_table(filters)` reads the database in a fixed handful of queries whatever the
-number of models and returns plain data; leaderboard.cache keeps what the pages, exports
-and API make of it.
+number of models and returns plain data; leaderboard.standings.leaderboard_cache keeps what
+the pages, exports and API make of it.
 """
 
 import json
@@ -21,8 +21,8 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from evaluation.api import SampleStatus
-from leaderboard import profiles, stats
 from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.standings import profiles, stats
 from problems.models import Problem, Tag, problem_set_hash
 
 KS = (1, 10, 100)

@@ -1,10 +1,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from leaderboard import charts
-from leaderboard.breakdown import submission_breakdown
 from leaderboard.isolation import ISOLATED, UNKNOWN, isolations
-from leaderboard.queries import visible_submissions
+from leaderboard.pages import charts
+from leaderboard.standings.breakdown import submission_breakdown
+from leaderboard.standings.queries import visible_submissions
 
 
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:

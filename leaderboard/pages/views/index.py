@@ -3,10 +3,11 @@ import math
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 
-from leaderboard import charts, stats
-from leaderboard.filters import LeaderboardFilterForm, sort_columns
-from leaderboard.queries import eff1_noise, leaderboard_table
-from leaderboard.views.cached import cached_page
+from leaderboard.pages import charts
+from leaderboard.pages.filters import LeaderboardFilterForm, sort_columns
+from leaderboard.pages.views.cached import cached_page
+from leaderboard.standings import stats
+from leaderboard.standings.queries import eff1_noise, leaderboard_table
 
 # A win-rate heatmap stops being readable well before this many models.
 COMPARE_MAX_MODELS = 40

@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from evaluation.api import eval_settings
-from leaderboard import stats
+from leaderboard.standings import stats
 
 
 def methodology(request: HttpRequest) -> HttpResponse:

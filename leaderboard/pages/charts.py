@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from leaderboard.breakdown import Breakdown
-from leaderboard.profiles import Profile
-from leaderboard.queries import LeaderboardTable, ProblemProfile
-from leaderboard.stats import WinRates
+from leaderboard.standings.breakdown import Breakdown
+from leaderboard.standings.profiles import Profile
+from leaderboard.standings.queries import LeaderboardTable, ProblemProfile
+from leaderboard.standings.stats import WinRates
 
 _LAYOUT = {
     # "none" keeps plotly's default theme (several kB a figure) out of the page.

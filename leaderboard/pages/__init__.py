@@ -1,0 +1,1 @@
+"""The public, read-only pages: their views and URLs, charts, filter form and export frames."""
