@@ -3,11 +3,9 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet
 from django.views.generic import DetailView, ListView
 
-from leaderboard.pages import charts
-from leaderboard.standings import profiles
-from leaderboard.standings.queries import problem_profile
 from problems.highlighting import python_html
 from problems.models import Problem, Tag
+from problems.sections import page_sections
 
 
 def _param(request, name: str) -> str:
@@ -59,16 +57,7 @@ class ProblemDetailView(DetailView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         spec = self.object.to_spec()
-        profile = problem_profile(self.object)
         context.update(
-            profile=profile,
-            profile_chart=charts.profile_lines(profile),
-            levels_timed=[
-                {"level": level, "size": spec.level_sizes[level]}
-                for level, weight in enumerate(spec.hardness)
-                if weight > 0
-            ],
-            margin=profiles.MARGIN,
             levels=[
                 {"size": size, "tests": tests, "hardness": f"{hardness:g}"}
                 for size, tests, hardness in zip(
@@ -77,5 +66,6 @@ class ProblemDetailView(DetailView):
             ],
             prompt_html=python_html(spec.prompt),
             reference_html=python_html(spec.reference_solution),
+            sections=page_sections(self.request, self.object),
         )
         return context

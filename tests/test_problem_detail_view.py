@@ -113,3 +113,15 @@ def test_efficiency_profile_of_reference_and_median_samples(client, db):
     assert lines["layout"]["xaxis"]["type"] == "log" and lines["layout"]["yaxis"]["type"] == "log"
     assert [trace["x"] for trace in lines["data"]] == [[10, 100, 1000]] * 3
     assert lines["data"][0]["name"] == "reference (exponent 1.00)"
+
+
+def test_the_leaderboard_adds_its_sections_by_settings_only(client, problem, settings):
+    with_sections = client.get(problem.get_absolute_url()).text
+    assert "<h2>How the models did</h2>" in with_sections
+    assert "<h2>Efficiency profile</h2>" in with_sections
+
+    settings.PROBLEM_PAGE_SECTIONS = []
+    alone = client.get(problem.get_absolute_url()).text
+
+    assert "<h2>Reference solution</h2>" in alone
+    assert "How the models did" not in alone and "Efficiency profile" not in alone

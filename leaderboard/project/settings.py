@@ -144,6 +144,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# What the leaderboard adds to a problem's page, below its reference solution (problems.sections).
+PROBLEM_PAGE_SECTIONS = [
+    "leaderboard.pages.problem_sections.model_results",
+    "leaderboard.pages.problem_sections.efficiency_profile",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

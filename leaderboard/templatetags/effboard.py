@@ -1,13 +1,6 @@
-"""Template helpers of the public site, and the section the problem page embeds.
-
-On a problem page: {% load effboard %}{% problem_results problem %}
-"""
+"""Template filters of the public site: percentages, durations, odd dictionary keys."""
 
 from django import template
-
-from leaderboard.pages import charts
-from leaderboard.standings.queries import problem_results as results_on
-from problems.models import Problem
 
 register = template.Library()
 
@@ -43,13 +36,3 @@ def get(mapping: dict | None, key: str):
 def status_label(status: str) -> str:
     return status.replace("_", " ")
 
-
-@register.inclusion_tag("leaderboard/_problem_results.html")
-def problem_results(problem: Problem) -> dict:
-    entries = results_on(problem)
-    return {
-        "entries": entries,
-        "chart": charts.efficiency_boxes(
-            [entry.name for entry in entries], [entry.efficiencies for entry in entries]
-        ),
-    }

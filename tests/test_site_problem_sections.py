@@ -1,8 +1,11 @@
+"""What the leaderboard adds to a problem's page: how each leaderboard model did on it."""
+
 import json
 
 import pytest
-from django.template import Context, Template
+from django.test import RequestFactory
 
+from leaderboard.pages.problem_sections import model_results
 from tests.site_data import add_result, make_model, make_problem, make_submission
 
 pytestmark = pytest.mark.django_db
@@ -11,9 +14,7 @@ EVIL = "<script>alert(1)</script>"
 
 
 def render(problem) -> str:
-    return Template("{% load effboard %}{% problem_results problem %}").render(
-        Context({"problem": problem})
-    )
+    return model_results(RequestFactory().get(problem.get_absolute_url()), problem)
 
 
 def test_each_leaderboard_model_on_the_problem(db):
