@@ -9,7 +9,7 @@ from tests.services import free_port
 from tests.workers import make_problem, use_test_queue
 
 pytestmark = pytest.mark.django_db
-PAGES = ["/", "/compare/", "/problems/hardest/"]
+PAGES = ["/", "/compare/", "/hardest/"]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.services import free_port
 from tests.workers import enamel_json, make_problem, solution, use_test_queue
 
 pytestmark = pytest.mark.django_db
-PAGES = ["/", "/compare/", "/problems/hardest/", "/api/leaderboard", "/export/leaderboard.csv"]
+PAGES = ["/", "/compare/", "/hardest/", "/api/leaderboard", "/export/leaderboard.csv"]
 
 
 @pytest.fixture
@@ -143,12 +143,12 @@ def test_reevaluate_then_finish(client: Client, commit) -> None:
 @pytest.mark.usefixtures("redis_cache")
 def test_problem_tag_and_model_edits(client: Client, commit) -> None:
     submit("Alpha", 0.8)
-    assert "Add 0" in client.get("/problems/hardest/").content.decode()
+    assert "Add 0" in client.get("/hardest/").content.decode()
     problem = Problem.objects.get(index=0)
     with commit():
         problem.title = "Renamed"
         problem.save()
-    assert "Renamed" in client.get("/problems/hardest/").content.decode()
+    assert "Renamed" in client.get("/hardest/").content.decode()
 
     tag = Tag.objects.create(slug="math", name="Math")
     assert client.get("/api/leaderboard").json()["rows"][0]["tags"]["math"]["eff@1"] is None

@@ -68,7 +68,7 @@ def test_every_page_fits_420_px(browser_page: Page, live_server) -> None:
     )
     first = submissions[0].pk
     paths = [
-        "/", "/compare/", "/problems/", "/problems/humaneval-0/", "/problems/hardest/",
+        "/", "/compare/", "/problems/", "/problems/humaneval-0/", "/hardest/",
         f"/models/{submissions[0].model.slug}/", f"/submissions/{first}/",
         f"/submissions/{first}/samples/0/1/", f"/submissions/{first}/status/",
         "/submit", "/submissions/mine/", "/accounts/token/", "/accounts/signup/",

@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
 
@@ -27,10 +27,10 @@ def listed(html: str) -> list[str]:
 
 
 def test_hardest_first_over_leaderboard_models(client, board):
-    response = client.get("/problems/hardest/")
+    response = client.get("/hardest/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert reverse("leaderboard:hardest") == "/problems/hardest/"
+    assert reverse("leaderboard:hardest") == "/hardest/"
     assert listed(html) == ["HumanEval/1", "HumanEval/2", "HumanEval/0"]
     assert "5.0%" in html  # mean eff@1 of problem 1: (0.1 + 0) / 2, Partial not counted
     assert "60.0%" in html  # problem 0: (0.9 + 0.7 + 0.2) / 3
@@ -38,5 +38,16 @@ def test_hardest_first_over_leaderboard_models(client, board):
 
 
 def test_tag_narrows_the_list(client, board):
-    html = client.get("/problems/hardest/", {"tag": "graphs"}).content.decode()
+    html = client.get("/hardest/", {"tag": "graphs"}).content.decode()
     assert listed(html) == ["HumanEval/1", "HumanEval/2"]
+
+
+def test_the_old_address_redirects_whatever_the_problems_app_matches(client, db):
+    # The redirect is listed before problems/<slug>/, which would take "hardest" for a slug.
+    match = resolve("/problems/hardest/")
+    assert match.view_name != "problems:detail", "the redirect must come before problems/"
+
+    response = client.get("/problems/hardest/", {"tag": "graphs"})
+
+    assert response.status_code == 301
+    assert response["Location"] == "/hardest/?tag=graphs"

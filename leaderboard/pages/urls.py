@@ -16,8 +16,7 @@ urlpatterns = [
         sample.sample_detail,
         name="sample",
     ),
-    # Listed before the problems app's URLs, whose problem pages take any slug.
-    path("problems/hardest/", hardest.hardest, name="hardest"),
+    path("hardest/", hardest.hardest, name="hardest"),
     re_path(
         r"^export/leaderboard\.(?P<fmt>csv|json)$",
         exports.leaderboard_export,
