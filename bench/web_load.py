@@ -6,7 +6,7 @@
 
 Starts a throwaway PostgreSQL cluster (as deploy/ci-postgres.sh does) and a private
 redis-server (the leaderboard's cache), each on a free loopback port; migrates, imports
-ENAMEL, fills the leaderboard with `manage.py synthesize_results --models M --problems P
+ENAMEL, fills the leaderboard with `bench/synthesize_results.py --models M --problems P
 --seed 0` (synthetic published results), runs `collectstatic`, and serves it with gunicorn
 (deploy/gunicorn.conf.py, --workers processes) with DEBUG off, a random SECRET_KEY and
 ALLOWED_HOSTS=127.0.0.1. Requests carry `X-Forwarded-Proto: https`, as nginx sends after
@@ -172,8 +172,9 @@ def main() -> None:
         env.pop("DJANGO_SETTINGS_MODULE", None)
         prepare_database(env)
         started = time.monotonic()
-        subprocess.run([PYTHON, "manage.py", "synthesize_results", "--models", str(args.models),
-                        "--problems", str(args.problems), "--seed", "0"],
+        subprocess.run([PYTHON, str(ROOT / "bench" / "synthesize_results.py"),
+                        "--models", str(args.models), "--problems", str(args.problems),
+                        "--seed", "0"],
                        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         synthesize_seconds = time.monotonic() - started
         subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
