@@ -24,7 +24,3 @@ class JsonFormatter(logging.Formatter):
         # default=str: a log line must never fail because an argument is not JSON-serialisable.
         return json.dumps(entry, default=str)
 
-
-def job_logger(submission_id: int, name: str = "effboard.jobs") -> logging.LoggerAdapter:
-    """A logger whose every record carries `submission_id`, for code that evaluates one."""
-    return logging.LoggerAdapter(logging.getLogger(name), {"submission_id": submission_id})
