@@ -10,9 +10,8 @@ from evaluation.metrics import level_efficiency, problem_metrics, sample_efficie
 from evaluation.results import SampleStatus
 from evaluation.scoring import timeout_seconds
 from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.standings.queries import KS
 from problems.models import Problem, Tag, problem_set_hash
-
-KS = (1, 10, 100)
 
 
 def make_problem(index: int, *tags: Tag, active: bool = True) -> Problem:

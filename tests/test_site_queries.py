@@ -2,7 +2,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from evaluation.api import eval_settings
+from leaderboard.api.serializers import LeaderboardRowSerializer
+from leaderboard.pages.exports import LEADERBOARD_COLUMNS
 from leaderboard.standings.queries import (
+    KS,
+    SORT_KEYS,
     LeaderboardFilters,
     hardest_problems,
     leaderboard_table,
@@ -101,10 +106,10 @@ def test_larger_k_only_where_every_covered_problem_has_enough_samples(board):
         add_result(ten, problem, [0.5] * 5 + [None] * 5)
     table = leaderboard_table(LeaderboardFilters())
     assert row(table, "Ten").n == 10
-    assert row(table, "Ten").pass10 == pytest.approx(1.0)
-    assert row(table, "Ten").eff10 == pytest.approx(0.5)
-    assert row(table, "Ten").eff100 is None
-    assert row(table, "Fast").eff10 is None
+    assert row(table, "Ten").pass_at[10] == pytest.approx(1.0)
+    assert row(table, "Ten").eff_at[10] == pytest.approx(0.5)
+    assert row(table, "Ten").eff_at[100] is None
+    assert row(table, "Fast").eff_at[10] is None
     assert table.ks == (1, 10)
 
 
@@ -205,3 +210,16 @@ def test_problem_results_lists_leaderboard_models_only(board):
     assert [e.name for e in entries] == ["Fast", "Partial", "Slow"]
     assert entries[0].efficiencies == (0.9,)
     assert entries[0].outcome_counts["passed"] == 1
+
+
+def test_k_is_declared_once_and_every_column_follows_it():
+    assert KS == eval_settings().ks  # the k the engine computes
+    at_k = [f"{metric}@{k}" for k in KS for metric in ("eff", "pass")]
+    assert [c for c in LEADERBOARD_COLUMNS if c.split("_")[0] in at_k] == [
+        "eff@1", "eff@1_ci_low", "eff@1_ci_high", "pass@1", *at_k[2:]
+    ]
+    assert [key for key in SORT_KEYS if key[:3] in ("eff", "pas")] == [
+        key.replace("@", "") for key in at_k
+    ]
+    api_fields = [name for name in LeaderboardRowSerializer().get_fields() if "@" in name]
+    assert api_fields == ["eff@1", "eff@1_ci_low", "eff@1_ci_high", "pass@1", *at_k[2:]]

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from leaderboard.models import LanguageModel, Submission
-from leaderboard.standings.queries import SORT_KEYS, LeaderboardRow, LeaderboardTable
+from leaderboard.standings.queries import LARGER_KS, SORT_KEYS, LeaderboardRow, LeaderboardTable
 from problems.models import Problem
 
 
@@ -107,12 +107,28 @@ class LeaderboardQuerySerializer(serializers.Serializer):
     )
 
 
+class MetricAtK(serializers.FloatField):
+    """A row's eff@k or pass@k for one k > 1 (from its eff_at or pass_at), None where n < k."""
+
+    def __init__(self, k: int, **kwargs) -> None:
+        self.k = k
+        super().__init__(allow_null=True, **kwargs)
+
+    def get_attribute(self, instance: LeaderboardRow) -> float | None:
+        return super().get_attribute(instance)[self.k]
+
+
 class LeaderboardRowSerializer(serializers.Serializer):
     """A row under the leaderboard export's column names (README "Exports")."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # Names such as "eff@1" cannot be class attributes: declared here, with their sources.
         optional = {"allow_null": True}
+        at_larger_ks = {
+            f"{metric}@{k}": MetricAtK(k, source=f"{metric}_at")
+            for k in LARGER_KS
+            for metric in ("eff", "pass")
+        }
         return {
             "model": serializers.CharField(source="name"),
             "slug": serializers.CharField(),
@@ -124,10 +140,7 @@ class LeaderboardRowSerializer(serializers.Serializer):
             "eff@1_ci_low": serializers.FloatField(source="eff1_ci_low"),
             "eff@1_ci_high": serializers.FloatField(source="eff1_ci_high"),
             "pass@1": serializers.FloatField(source="pass1"),
-            "eff@10": serializers.FloatField(source="eff10", **optional),
-            "pass@10": serializers.FloatField(source="pass10", **optional),
-            "eff@100": serializers.FloatField(source="eff100", **optional),
-            "pass@100": serializers.FloatField(source="pass100", **optional),
+            **at_larger_ks,
             "n": serializers.IntegerField(),
             "date": serializers.DateTimeField(),
             "submission_id": serializers.IntegerField(),

@@ -10,7 +10,7 @@ from evaluation.api import SampleStatus
 from leaderboard.models import ProblemResult, Submission
 from leaderboard.standings import profiles
 from leaderboard.standings.breakdown import Breakdown
-from leaderboard.standings.queries import KS, LeaderboardTable, outcome
+from leaderboard.standings.queries import KS, LARGER_KS, LeaderboardTable, outcome
 
 LEADERBOARD_COLUMNS = [
     "model",
@@ -23,10 +23,7 @@ LEADERBOARD_COLUMNS = [
     "eff@1_ci_low",
     "eff@1_ci_high",
     "pass@1",
-    "eff@10",
-    "pass@10",
-    "eff@100",
-    "pass@100",
+    *(f"{metric}@{k}" for k in LARGER_KS for metric in ("eff", "pass")),
     "n",
     "date",
     "submission_id",
@@ -73,10 +70,6 @@ def leaderboard_frame(table: LeaderboardTable) -> pd.DataFrame:
             "eff@1_ci_low": row.eff1_ci_low,
             "eff@1_ci_high": row.eff1_ci_high,
             "pass@1": row.pass1,
-            "eff@10": row.eff10,
-            "pass@10": row.pass10,
-            "eff@100": row.eff100,
-            "pass@100": row.pass100,
             "n": row.n,
             "date": row.date.isoformat(),
             "submission_id": row.submission_id,
@@ -85,6 +78,9 @@ def leaderboard_frame(table: LeaderboardTable) -> pd.DataFrame:
             "complete": row.complete,
             "isolation": row.isolation,
         }
+        for k in LARGER_KS:
+            record[f"eff@{k}"] = row.eff_at[k]
+            record[f"pass@{k}"] = row.pass_at[k]
         for score in row.tags:
             record[f"eff@1[{score.tag.slug}]"] = score.eff1
             record[f"pass@1[{score.tag.slug}]"] = score.pass1

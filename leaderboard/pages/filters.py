@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django import forms
 from django.http import QueryDict
 
-from leaderboard.standings.queries import SORT_KEYS, LeaderboardFilters, LeaderboardTable
+from leaderboard.standings.queries import LARGER_KS, SORT_KEYS, LeaderboardFilters, LeaderboardTable
 from problems.models import Tag
 
 
@@ -55,10 +55,7 @@ COLUMN_LABELS = {
     "size": "Size (B)",
     "eff1": "eff@1",
     "pass1": "pass@1",
-    "eff10": "eff@10",
-    "pass10": "pass@10",
-    "eff100": "eff@100",
-    "pass100": "pass@100",
+    **{f"{metric}{k}": f"{metric}@{k}" for k in LARGER_KS for metric in ("eff", "pass")},
     "n": "n (fewest)",
     "covered": "Coverage",
     "date": "Date",
@@ -77,7 +74,7 @@ class SortColumn:
 
 def sort_columns(params: QueryDict, table: LeaderboardTable) -> list[SortColumn]:
     """The table's header links, keeping the other filters; only the k columns shown."""
-    hidden = {f"{metric}{k}" for k in (10, 100) if k not in table.ks for metric in ("eff", "pass")}
+    hidden = {f"{metric}{k}" for k in LARGER_KS if k not in table.ks for metric in ("eff", "pass")}
     current = table.filters
     columns = []
     for key, label in COLUMN_LABELS.items():

@@ -25,7 +25,12 @@ from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.standings import profiles, stats
 from problems.models import Problem, Tag, problem_set_hash
 
+# The k of pass@k and eff@k that the site reports: ENAMEL's, declared here only (the engine
+# computes the same by default, as tests/test_site_queries.py checks). k = 1 has columns of
+# its own (rank, interval, tags); each larger k is shown where some row's n reaches it, and
+# the row's fields, sort keys, export columns and API fields for it derive from LARGER_KS.
 KS = (1, 10, 100)
+LARGER_KS = KS[1:]
 SORT_KEYS = (
     "rank",
     "model",
@@ -33,10 +38,7 @@ SORT_KEYS = (
     "size",
     "eff1",
     "pass1",
-    "eff10",
-    "pass10",
-    "eff100",
-    "pass100",
+    *(f"{metric}{k}" for k in LARGER_KS for metric in ("eff", "pass")),
     "n",
     "covered",
     "date",
@@ -99,10 +101,9 @@ class LeaderboardRow:
     eff1_ci_low: float
     eff1_ci_high: float
     pass1: float
-    eff10: float | None
-    pass10: float | None
-    eff100: float | None
-    pass100: float | None
+    # eff@k and pass@k for each k in LARGER_KS; None where the submission's n is below k.
+    eff_at: dict[int, float | None]
+    pass_at: dict[int, float | None]
     tags: tuple[TagScore, ...]
 
 
@@ -129,10 +130,15 @@ class LeaderboardTable:
     def ks(self) -> tuple[int, ...]:
         """The k that at least one row reports, i.e. the metric columns worth showing."""
         shown = [1]
-        for k in KS[1:]:
-            if any(getattr(row, f"eff{k}") is not None for row in self.rows):
+        for k in LARGER_KS:
+            if any(row.eff_at[k] is not None for row in self.rows):
                 shown.append(k)
         return tuple(shown)
+
+    @property
+    def larger_ks(self) -> tuple[int, ...]:
+        """The k > 1 that at least one row reports."""
+        return self.ks[1:]
 
 
 def visible_submissions(user) -> QuerySet[Submission]:
@@ -229,10 +235,8 @@ def leaderboard_table(filters: LeaderboardFilters) -> LeaderboardTable:
                 eff1_ci_low=float(low[i]),
                 eff1_ci_high=float(high[i]),
                 pass1=metrics["pass1"][i],
-                eff10=metrics["eff10"][i],
-                pass10=metrics["pass10"][i],
-                eff100=metrics["eff100"][i],
-                pass100=metrics["pass100"][i],
+                eff_at={k: metrics[f"eff{k}"][i] for k in LARGER_KS},
+                pass_at={k: metrics[f"pass{k}"][i] for k in LARGER_KS},
                 tags=tuple(
                     TagScore(tag, per_tag[tag.slug]["eff1"][i], per_tag[tag.slug]["pass1"][i])
                     for tag in tags
@@ -355,6 +359,11 @@ def _sort_value(row: LeaderboardRow, key: str) -> object:
         return row.organisation.casefold() or None
     if key == "size":
         return row.parameters_billions
+    for k in LARGER_KS:
+        if key == f"eff{k}":
+            return row.eff_at[k]
+        if key == f"pass{k}":
+            return row.pass_at[k]
     return getattr(row, key)
 
 

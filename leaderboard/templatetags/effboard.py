@@ -27,7 +27,7 @@ def duration(seconds: float | None) -> str:
 
 
 @register.filter
-def get(mapping: dict | None, key: str):
+def get(mapping: dict | None, key: str | int):
     """mapping[key], or None: for keys a template cannot spell, such as "eff@1"."""
     return (mapping or {}).get(key)
 
