@@ -47,10 +47,9 @@ OVERHEAD_SLACK = 1.25
 OVERHEAD_FLOOR_SECONDS = 0.0002
 # The allowance on levels the reference is not timed on (weight 0: only pass or fail counts).
 UNTIMED_OVERHEAD_SECONDS = 0.002
-# A run charged more than its own clock says by this share of ENAMEL's limit (T + tolerance)
-# is run again, at most this many times a repetition (see ProblemRunner._suspect).
-SUSPECT_SHARE = 0.02
-SUSPECT_RETRIES = 2
+# How often a repetition is run again when only the zygote's clock puts one of its runs past
+# ENAMEL's limit (see ProblemRunner._run_repetition).
+DISPUTED_RETRIES = 2
 
 Progress = Callable[[int, int], None]
 _RUN_FAILURES = {RunStatus.TIMEOUT: SampleStatus.TIMEOUT, RunStatus.MEMORY: SampleStatus.MEMORY,
@@ -142,7 +141,7 @@ class ProblemRunner:
         self.sandbox = sandbox
         self.check = load_checker(spec)
         self.call_seconds = 0.0  # inside calls, samples' and reference's
-        self.repeated_runs = 0  # see _suspect
+        self.repeated_runs = 0  # see _run_repetition
         self.repetitions = [settings.repetitions if h else 1 for h in spec.hardness]
         def per_test() -> list[list[list[float]]]:
             return [[[] for _ in level.tests] for level in tests.levels]
@@ -240,7 +239,7 @@ class ProblemRunner:
         its charge and the final T are known: then the tests left get a child of their own,
         which costs a fork, where running on past a sample's first timeout costs whole calls.
         """
-        return self._timeout_estimate() + self.settings.tolerance_seconds
+        return self._limit()
 
     def run_sample(self, code: str) -> SampleRun:
         program = self.spec.sample_program(code)
@@ -270,9 +269,17 @@ class ProblemRunner:
 
         Each run is checked as it comes, its output decoded only then: a failed one ends the
         repetition before the next is looked at.
+
+        Should only the zygote's clock put a run past ENAMEL's limit, its own clock saying it
+        was within (a forged clock, or a scheduling delay outside the call that the
+        reference's runs never met), the rest of the repetition runs again in a fresh child,
+        up to DISPUTED_RETRIES times, before the wall time is charged: a forger gains nothing
+        by it, and an honest sample is not stopped by a rare delay that was not its own. A
+        delay short of the limit is charged as it is: the robust estimate over repetitions
+        (scoring.hodges_lehmann) absorbs one slow repetition.
         """
         tests = self.tests.levels[level].tests
-        done, retries = 0, SUSPECT_RETRIES
+        done, retries = 0, DISPUTED_RETRIES
         while done < len(tests):
             # A call past ENAMEL's limit as estimated so far ends the child's calls; should the
             # final limit let it pass, the tests left get a child of their own.
@@ -283,13 +290,13 @@ class ProblemRunner:
             )
             for number, run in enumerate(batch, start=done):
                 outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
-                if run.status == RunStatus.OK and retries and self._suspect(run, level, number):
-                    retries -= 1
-                    self.repeated_runs += 1
-                    break  # the rest of the repetition again, in a fresh child
                 # Before the answer is checked: ENAMEL's alarm would have fired first.
                 failure: SampleStatus | None
                 if run.status == RunStatus.OK and self._over_time_limit(run, level, number):
+                    if retries and run.call_seconds <= self._limit():
+                        retries -= 1
+                        self.repeated_runs += 1
+                        break  # the rest of the repetition again, in a fresh child
                     failure = SampleStatus.TIMEOUT
                 else:
                     failure = self._failure(run, tests[number])
@@ -301,18 +308,9 @@ class ProblemRunner:
                 done = number + 1
         return True
 
-    def _suspect(self, run: RunResult, level: int, test: int) -> bool:
-        """Whether the zygote's clock charges this run noticeably more than the child's own
-        clock says it took: a forged clock, or a scheduling delay outside the call (waking
-        the child, or us) that the reference's runs never met. Such a run is repeated, up to
-        SUSPECT_RETRIES times a repetition, before its wall time is charged: a forger gains
-        nothing by it, and an honest sample is not charged a rare delay that is not its own.
-        """
-        limit = self._timeout_estimate() + self.settings.tolerance_seconds
-        if run.call_seconds > limit:
-            return False  # past ENAMEL's limit by its own clock already: nothing to clear
-        excess = self._limit_time(run, level, test) - run.call_seconds
-        return excess > SUSPECT_SHARE * limit
+    def _limit(self) -> float:
+        """ENAMEL's limit on one repetition as estimated so far: T + tolerance."""
+        return self._timeout_estimate() + self.settings.tolerance_seconds
 
     def _over_time_limit(self, run: RunResult, level: int, test: int) -> bool:
         """Whether this one repetition took longer than ENAMEL's limit, T + tolerance.
@@ -323,10 +321,10 @@ class ProblemRunner:
         completed first, so that a low early estimate of T never stops a sample.
         """
         seconds = self._limit_time(run, level, test)
-        if seconds <= self._timeout_estimate() + self.settings.tolerance_seconds:
+        if seconds <= self._limit():
             return False
         self._complete_reference()
-        return seconds > self._timeout_estimate() + self.settings.tolerance_seconds
+        return seconds > self._limit()
 
     def _complete_reference(self) -> None:
         for level, weight in enumerate(self.spec.hardness):

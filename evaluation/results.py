@@ -52,8 +52,8 @@ class ProblemEvaluation:
     isolation: str
     wall_seconds: float
     call_seconds: float  # spent inside the calls of samples and reference, out of wall_seconds
-    # Sample runs repeated because the zygote's clock charged them more than their own clock
-    # said (a forged clock, or a scheduling delay): see engine.ProblemRunner._suspect.
+    # Sample runs repeated because only the zygote's clock put them past ENAMEL's limit (a
+    # forged clock, or a scheduling delay): see engine.ProblemRunner._run_repetition.
     repeated_runs: int = 0
 
     @property

@@ -29,14 +29,16 @@ CLOCK_CHEAT = QUADRATIC + (
 )
 # Does five times the work, and has the harness (the zygote's module, __main__ in the child)
 # claim that every call took a nanosecond.
-FORGER = PROMPT + (
-    "    for _ in range(5):\n        total = sum(x * x for x in xs)\n"
-    "    return total\n"
+FORGED_CLOCK = (
     "import sys\n"
     "harness = sys.modules['__main__']\n"
     "send = harness.send_result\n"
     "harness.send_result = lambda status, seconds, *rest: send(status, 1e-9, *rest)\n"
 )
+FORGER = PROMPT + (
+    "    for _ in range(5):\n        total = sum(x * x for x in xs)\n"
+    "    return total\n"
+) + FORGED_CLOCK
 
 # As fast as the reference on the two smaller levels, eight times slower on the larger ones:
 # well past ENAMEL's limit T there (twice the reference's slowest test), yet well before the
@@ -177,6 +179,17 @@ def test_a_sample_stops_at_its_first_repetition_past_the_time_limit(cache):
     seconds = [call_time(run) for ran, run in sandbox.runs if ran == program and run.status == "ok"]
     past_limit = [number for number, time in enumerate(seconds) if time > evaluation.timeout]
     assert past_limit == [len(seconds) - 1]
+
+
+def test_only_a_run_whose_own_clock_disagrees_on_the_limit_is_repeated(cache, sandbox):
+    # SLOW_WHEN_LARGE's own clock agrees that it is past the limit: stopped at once. Its forging
+    # twin claims a nanosecond a call: the repetition runs twice more, then the wall time
+    # stops it all the same.
+    for code, repeated in ((SLOW_WHEN_LARGE, 0), (SLOW_WHEN_LARGE + FORGED_CLOCK, 2)):
+        evaluation = evaluate_problem(SPEC, [code], STRICT, cache, sandbox=sandbox)
+        sample = evaluation.samples[0]
+        assert sample.status == SampleStatus.TIMEOUT and sample.failed_level >= 1
+        assert evaluation.repeated_runs == repeated
 
 
 def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache, sandbox):
