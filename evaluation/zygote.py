@@ -48,14 +48,15 @@ the worker sets (evaluation.engine.charged_time). Nothing the child can read hol
 limits: they stay in the request, which lives only in the zygote's frame of that run.
 
 The child of the next run is forked, and sets itself up (limits, descriptors, then a made-up
-call, see WARM_UP_PROGRAM), as soon as every process of the last run is gone (killed and
-reaped: the kernel has freed its memory, which would slow a timed call down), before its
-request arrives, so neither fork nor setup is on the path from request to result; the last
-run's files and SysV objects are removed while it sets up, before its request is read (files
-that take over CLEANUP_SECONDS to remove retire us instead, see RETIRED_EXIT_CODE). A
-child that sent its last result waits to be killed: its peak memory is read while it is
-alive, the result goes to the worker, and only then is the child killed and reaped, while
-the worker digests the result.
+call, see WARM_UP_PROGRAM), as soon as every process of the last run has been killed, before
+its request arrives, so neither fork nor setup is on the path from request to result. While
+it sets up, the last run's processes are reaped (the kernel frees their memory as they exit,
+which must not overlap a timed call) and its files and SysV objects removed, all before the
+new child's request is read (files that take over CLEANUP_SECONDS to remove retire us
+instead, see RETIRED_EXIT_CODE). A killed process runs no more of its own code, so the new
+child never meets one at work. A child that sent its last result waits to be killed: its
+peak memory is read while it is alive, the result goes to the worker, and only then is the
+child killed, while the worker digests the result.
 
 Programs are compiled here too (compiling runs none of their code) and kept, so that the
 children of later runs of the same program inherit the code object instead of compiling it.
@@ -632,20 +633,23 @@ class Zygote:
                 return True
             program = self.serve_run(child, request_frame, args)
             del request_frame, args  # wiped by serve_run, and now freed
+            killed = self.kill_run(child)
             self.remember(program)
             if inherited_settings() != self.settings:
                 return False
             # Forked before the next request is read, so the child's memory never held its
             # input; after this run's buffers were wiped and its processes killed, so it
-            # holds none of its bytes and meets none of its processes.
+            # holds none of its bytes and meets none of its processes at work.
             child = self.spawn_child()
-            # The rest of this run's traces go while the new child sets itself up, and
-            # before its program runs: its request is read only after this.
+            # The rest of this run goes while the new child sets itself up, and before its
+            # program runs: its request is read only after this.
+            self.await_gone(killed)
             self.wipe_scratch(keep=self.run_scratch)
             self.wipe_ipc()
 
     def serve_run(self, child: Child, request_frame: bytearray, args: bytearray) -> object:
-        """Runs one request in `child`, sends its result and cleans up; returns the program.
+        """Runs one request in `child`, sends its result and wipes its bytes; returns the
+        program. The child is killed, and left to kill_run to reap.
 
         The request (with the run's limits) and the result (with its times) live only in
         this call's frame, which ends before the next child is forked: the next child's
@@ -667,12 +671,11 @@ class Zygote:
         finally:
             # After the result is sent, so the worker digests it while we clean up.
             if alive:
-                self.dismiss(child)
+                kill_child(child)
             wiped = self.wipe_secrets()
             blobs = outputs = None  # wiped, and now freed
             if wiped > TRIM_AFTER_BYTES:
                 libc.malloc_trim(0)
-            self.kill_strays()
         return request.get("program")
 
     def read_secret_frame(self, fd: int) -> bytearray:
@@ -728,10 +731,10 @@ class Zygote:
 
     def run(self, child: Child, request: Header,
             args: bytearray) -> tuple[Header, list[Buffer], bool]:
-        """The run's result header and outputs, and whether the child is still to be stopped.
+        """The run's result header and outputs, and whether the child is still to be killed.
 
-        A child still alive (it sent its last result, or ran out of time) is stopped once the
-        result went out; one that died is reaped first, for its wait status.
+        A child still alive (it sent its last result, or ran out of time) is killed once the
+        result went out; one that died is reaped here, for its wait status.
         """
         calls: list[Header] = [{"status": None}]
         blobs: list[Buffer] = [b""]
@@ -875,15 +878,48 @@ class Zygote:
         _, wait_status, usage = os.wait4(child.pid, 0)
         return wait_status, usage.ru_maxrss * 1024
 
-    def dismiss(self, child: Child) -> None:
-        """Kills a child whose result is out and waits until it is gone: a killed process
-        frees its memory before it can be reaped, and the kernel freeing gigabytes must not
-        overlap the next run's timed calls. Then kill_strays does the same for its strays."""
-        self.stop_child(child)
+    def kill_run(self, child: Child) -> set[int]:
+        """Kills every process of the last run (its child was killed already); returns the
+        PIDs still to be reaped (see await_gone).
+
+        Under bubblewrap the PID namespace is ours: every process in it but init and us is
+        the run's, and a listing that shows no process not yet killed shows them all (a
+        process with SIGKILL pending forks no more). Otherwise orphans are found only as
+        their parents are reaped, so kill_strays waits for every one here."""
+        if not self.pid_namespace:
+            self.kill_strays()
+            return set()
+        killed = {child.pid}
+        while True:
+            strays = [pid for pid in self.stray_pids() if pid not in killed]
+            if not strays:
+                return killed
+            for stray in strays:
+                try:
+                    os.kill(stray, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            killed.update(strays)
+
+    @staticmethod
+    def await_gone(pids: set[int]) -> None:
+        """Waits until every process in `pids`, all killed, is gone: a killed process frees
+        its memory before it can be reaped, and the kernel freeing gigabytes must not overlap
+        the next run's timed calls. A stray becomes our child (we are a subreaper) once its
+        parent is reaped."""
+        for pid in pids:
+            while True:
+                try:
+                    os.waitpid(pid, 0)
+                    break
+                except ChildProcessError:
+                    if not os.path.exists(f"/proc/{pid}"):
+                        break  # reaped already (run() reaps a child that died)
+                    time.sleep(0.0005)  # not ours yet: its parent is still exiting
 
     def kill_strays(self) -> None:
         """Kills every process the last run left, even ones that called setsid, and waits
-        until each is gone (see dismiss).
+        until each is gone (see await_gone).
 
         Under bubblewrap the PID namespace is ours: every process in it but init and us is a
         stray. Otherwise we are a child subreaper, so orphans become our children: when we
