@@ -2,7 +2,7 @@
 `manage.py evaluate` on the same file.
 
     .venv/bin/python bench/throughput.py [--problems 142] [--samples 100] [--workers 1,2]
-        [--postgres] [--out bench/out]
+        [--skip-evaluate] [--postgres] [--out bench/out]
 
 A full run (142 problems x 100 samples) takes hours on 2 cores; `--problems 10 --samples 20`
 takes a few minutes.
@@ -22,7 +22,8 @@ turn from this cycle of eight, so that every problem mixes correct, slow and fai
 
 What it runs, after caching every problem's tests once (no run pays for generation):
 
-- `manage.py evaluate FILE` in one process, one sandbox;
+- `manage.py evaluate FILE` in one process, one sandbox (unless --skip-evaluate: a full file
+  through the queue alone);
 - for each --workers count: that many `manage.py rqworker` processes, then
   `manage.py submit FILE --wait`, timed from submit to done.
 
@@ -302,6 +303,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100, help="samples per problem")
     parser.add_argument("--workers", default="1,2", help="worker counts; the first is the base")
     parser.add_argument("--chunk", type=int, default=20, help="samples per job (queue runs)")
+    parser.add_argument("--skip-evaluate", action="store_true",
+                        help="only the queue runs (no comparison with evaluate)")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
     parser.add_argument("--out", default="bench/out")
     parser.add_argument("--redis-only", action="store_true",
@@ -331,8 +334,10 @@ def main() -> None:
             print(json.dumps(redis_memory(sample_file, url, env)))
             return
         warm_seconds = warm_test_cache(env, problems)
-        runs = {"evaluate": run_evaluate(sample_file, env, workdir)}
-        print(f"evaluate: {runs['evaluate']['wall_seconds']:.1f} s", flush=True)
+        runs = {}
+        if not args.skip_evaluate:
+            runs["evaluate"] = run_evaluate(sample_file, env, workdir)
+            print(f"evaluate: {runs['evaluate']['wall_seconds']:.1f} s", flush=True)
         for count in counts:
             runs[f"queue-{count}"] = run_queue(sample_file, count, url, env, workdir / "logs")
             print(f"queue, {count} worker(s): {runs[f'queue-{count}']['wall_seconds']:.1f} s",
@@ -340,16 +345,16 @@ def main() -> None:
         queued = redis_memory(sample_file, url, env)
 
     base = runs[f"queue-{counts[0]}"]["wall_seconds"]
-    evaluate = runs["evaluate"]["wall_seconds"]
+    evaluate = runs["evaluate"]["wall_seconds"] if "evaluate" in runs else None
     rows = []
     for name, run in runs.items():
         workers = int(name.split("-")[1]) if name.startswith("queue-") else 1
         run["samples_per_second"] = total / run["wall_seconds"]
-        run["over_evaluate"] = run["wall_seconds"] / evaluate
+        run["over_evaluate"] = run["wall_seconds"] / evaluate if evaluate else None
         run["speedup_over_base"] = base / run["wall_seconds"] if workers else None
         run["inside_calls_share"] = run["call_seconds"] / (run["wall_seconds"] * workers)
         rows.append([
-            name, run["wall_seconds"], run["samples_per_second"], run["over_evaluate"],
+            name, run["wall_seconds"], run["samples_per_second"], run["over_evaluate"] or "",
             run["speedup_over_base"] if name != "evaluate" else "",
             " / ".join(f"{rss / 2**20:.0f}" for rss in run["peak_rss"]),
             run["inside_calls_share"],
