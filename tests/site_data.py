@@ -14,24 +14,6 @@ from leaderboard.standings.queries import KS
 from problems.models import Problem, Tag, problem_set_hash
 
 
-def make_problem(index: int, *tags: Tag, active: bool = True) -> Problem:
-    problem = Problem.objects.create(
-        task_id=f"HumanEval/{index}",
-        index=index,
-        slug=f"humaneval-{index}",
-        title=f"Problem {index}",
-        prompt=f"def f{index}(x):\n",
-        entry_point=f"f{index}",
-        input_generator="def generate_input(size, lid, cid):\n    return (size,)\n",
-        level_sizes="1 10 100 1000",
-        reference_solution="    return x\n",
-        checker="def __check(input, answer, output):\n    return output == answer\n",
-        active=active,
-    )
-    problem.tags.add(*tags)
-    return problem
-
-
 def make_tag(slug: str) -> Tag:
     return Tag.objects.create(slug=slug, name=slug.replace("-", " ").title())
 

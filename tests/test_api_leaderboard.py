@@ -3,7 +3,7 @@ from django.test import Client
 
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from problems.models import Problem, problem_set_hash
-from tests.workers import make_problem
+from tests.factories import make_adder_problem
 
 pytestmark = pytest.mark.django_db
 URL = "/api/leaderboard"
@@ -12,7 +12,7 @@ URL = "/api/leaderboard"
 def publish(name: str, effs: list[float], **model_fields) -> Submission:
     """A published submission scoring effs[i] eff@1 on HumanEval/i (created as needed)."""
     problems = [
-        Problem.objects.filter(index=i).first() or make_problem(i) for i in range(len(effs))
+        Problem.objects.filter(index=i).first() or make_adder_problem(i) for i in range(len(effs))
     ]
     model = LanguageModel.objects.create(name=name, slug=name.lower(), **model_fields)
     submission = Submission.objects.create(

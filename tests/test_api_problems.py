@@ -2,13 +2,13 @@ import pytest
 from django.test import Client
 
 from problems.models import Problem, Tag
-from tests.workers import make_problem
+from tests.factories import make_adder_problem
 
 pytestmark = pytest.mark.django_db
 
 
 def test_active_problems(client: Client) -> None:
-    problems = [make_problem(i) for i in range(3)]
+    problems = [make_adder_problem(i) for i in range(3)]
     problems[0].tags.add(Tag.objects.create(slug="math", name="Math"))
     Problem.objects.filter(index=2).update(active=False)
     body = client.get("/api/problems").json()
@@ -21,7 +21,7 @@ def test_active_problems(client: Client) -> None:
 
 def test_pages(client: Client) -> None:
     for i in range(3):
-        make_problem(i)
+        make_adder_problem(i)
     first = client.get("/api/problems", {"page_size": 2}).json()
     assert first["count"] == 3
     assert first["next"] == "http://testserver/api/problems?page=2&page_size=2"

@@ -5,7 +5,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from leaderboard.models import LanguageModel, Submission
-from tests.workers import enamel_json, make_problem, solution, use_test_queue
+from tests.factories import make_adder_problem, solution
+from tests.workers import enamel_json, use_test_queue
 
 pytestmark = pytest.mark.django_db
 URL = "/api/submissions"
@@ -14,8 +15,8 @@ URL = "/api/submissions"
 @pytest.fixture
 def user(settings, redis_server, tmp_path):
     use_test_queue(settings, redis_server, tmp_path)
-    make_problem(0)
-    make_problem(1)
+    make_adder_problem(0)
+    make_adder_problem(1)
     return get_user_model().objects.create_user("ada", password="a-long enough passphrase 42")
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from leaderboard.standings.queries import LeaderboardFilters, leaderboard_table
-from tests.site_data import make_problem
+from tests.factories import make_problem
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from leaderboard.standings.leaderboard_cache import bump_version
+from tests.factories import make_adder_problem
 from tests.services import free_port
-from tests.workers import make_problem, use_test_queue
+from tests.workers import use_test_queue
 
 pytestmark = pytest.mark.django_db
 PAGES = ["/", "/compare/", "/hardest/"]
@@ -22,7 +23,7 @@ def redis_cache(settings, redis_server, tmp_path) -> None:
             "KEY_PREFIX": "effboard-test-etag",
         }
     }
-    make_problem(0, reference_delay=0)
+    make_adder_problem(0, reference_delay=0)
 
 
 @pytest.mark.usefixtures("redis_cache")
@@ -66,7 +67,7 @@ def test_without_the_cache_there_is_no_etag(settings, client: Client) -> None:
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
-    make_problem(0, reference_delay=0)
+    make_adder_problem(0, reference_delay=0)
     response = client.get("/", HTTP_IF_NONE_MATCH='W/"anything"')
     assert response.status_code == 200
     assert not response.has_header("ETag")

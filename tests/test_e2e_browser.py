@@ -11,7 +11,8 @@ from django.db import connections
 from playwright.sync_api import expect, sync_playwright
 
 from leaderboard.models import Submission
-from tests.workers import enamel_json, make_problem, running_workers, solution, use_test_queue
+from tests.factories import make_adder_problem, solution
+from tests.workers import enamel_json, running_workers, use_test_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +54,7 @@ def page(monkeypatch):
 def test_upload_watch_publish_and_download(page, live_server, settings, redis_server, tmp_path):
     worker_env = use_test_queue(settings, redis_server, tmp_path)
     for i in range(3):
-        make_problem(i)
+        make_adder_problem(i)
     samples = tmp_path / "samples.json"
     samples.write_bytes(enamel_json({i: [solution(i)] for i in range(3)}))
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.workers import database_url, enamel_json, make_problem, solution, wrong_solution
+from tests.factories import make_adder_problem, solution, wrong_solution
+from tests.workers import database_url, enamel_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(settings.BASE_DIR)
@@ -29,7 +30,7 @@ def evaluate(*args: str, cache: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def problems():
-    return [make_problem(i) for i in (1, 2, 3)]  # not 0: x - 0 would be right
+    return [make_adder_problem(i) for i in (1, 2, 3)]  # not 0: x - 0 would be right
 
 
 def test_metrics_on_stdout_and_the_full_document_in_output(problems, tmp_path):

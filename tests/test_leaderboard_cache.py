@@ -16,8 +16,9 @@ from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.standings.leaderboard_cache import cached, current_version
 from leaderboard.submissions import reevaluate_submission
 from problems.models import Problem, Tag, problem_set_hash
+from tests.factories import make_adder_problem, solution
 from tests.services import free_port
-from tests.workers import enamel_json, make_problem, solution, use_test_queue
+from tests.workers import enamel_json, use_test_queue
 
 pytestmark = pytest.mark.django_db
 PAGES = ["/", "/compare/", "/hardest/", "/api/leaderboard", "/export/leaderboard.csv"]
@@ -50,7 +51,7 @@ def submit(
     visibility: str = Submission.Visibility.PUBLISHED,
 ) -> Submission:
     """A submission of `name` scoring `eff` eff@1 on HumanEval/0 (created as needed)."""
-    problem = Problem.objects.filter(index=0).first() or make_problem(0, reference_delay=0)
+    problem = Problem.objects.filter(index=0).first() or make_adder_problem(0, reference_delay=0)
     model, _ = LanguageModel.objects.get_or_create(name=name, defaults={"slug": name.lower()})
     submission = Submission.objects.create(
         model=model,

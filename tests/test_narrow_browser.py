@@ -9,8 +9,9 @@ from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from leaderboard.models import Submission
-from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
-from tests.workers import enamel_json, solution, use_test_queue
+from tests.factories import make_problem, solution
+from tests.site_data import add_result, make_model, make_submission, make_tag
+from tests.workers import enamel_json, use_test_queue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

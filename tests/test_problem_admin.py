@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from evaluation.spec import ProblemSpec
 from problems.models import Problem, Tag
+from tests.factories import make_problem
 
 FIELDS = {
     "task_id": "Custom/1",
@@ -23,14 +24,13 @@ FIELDS = {
 }
 
 
-def make_problem(**overrides) -> Problem:
-    values = {**FIELDS, "index": int(FIELDS["index"]), **overrides}
-    return Problem.objects.create(**values)
+# The same problem as stored: the index a number, inactive until validated.
+STORED = {**{name: value for name, value in FIELDS.items() if name != "index"}, "active": False}
 
 
 @pytest.fixture
 def problem(db) -> Problem:
-    problem = make_problem()
+    problem = make_problem(1001, **STORED)
     problem.tags.add(Tag.objects.create(slug="math", name="Math"))
     return problem
 
@@ -127,7 +127,8 @@ def run_validate(admin_client, *problems: Problem):
 
 def test_validate_action_marks_passing_problems_only(admin_client, problem, fake_engine):
     broken = make_problem(
-        task_id="Custom/2", index=1002, slug="custom-2", reference_solution="    boom\n"
+        1002, **{**STORED, "task_id": "Custom/2", "slug": "custom-2",
+                 "reference_solution": "    boom\n"},
     )
     updated = problem.updated
 
@@ -161,8 +162,8 @@ def test_validate_action_runs_the_real_engine(admin_client, problem, settings, t
     pytest.importorskip("evaluation.api", reason="evaluation.api is missing or incomplete")
     settings.TEST_CACHE_DIR = tmp_path  # keep generated tests out of var/
     broken = make_problem(
-        task_id="Custom/2", index=1002, slug="custom-2",
-        reference_solution="    raise RuntimeError('boom')\n",
+        1002, **{**STORED, "task_id": "Custom/2", "slug": "custom-2",
+                 "reference_solution": "    raise RuntimeError('boom')\n"},
     )
 
     response = run_validate(admin_client, problem, broken)

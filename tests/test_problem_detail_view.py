@@ -6,14 +6,8 @@ from django.conf import settings
 from pygments.formatters import HtmlFormatter
 
 from problems.models import Problem, Tag
-from tests.site_data import (
-    add_samples,
-    make_model,
-    make_problem,
-    make_submission,
-    sample,
-    timed_sample,
-)
+from tests.factories import make_problem
+from tests.site_data import add_samples, make_model, make_submission, sample, timed_sample
 
 
 def figure(html: str, figure_id: str) -> dict:

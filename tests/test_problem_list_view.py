@@ -2,29 +2,9 @@ import pytest
 from django.urls import reverse
 
 from problems.models import Problem, Tag
+from tests.factories import make_problem
 
 URL = reverse("problems:list")
-
-
-def make_problem(index: int, active: bool = True, **overrides) -> Problem:
-    values = {
-        "task_id": f"HumanEval/{index}",
-        "index": index,
-        "slug": f"humaneval-{index}",
-        "title": f"function_{index}",
-        "entry_point": f"function_{index}",
-        "prompt": f'def function_{index}(x):\n    """Doubles x."""\n',
-        "input_generator": "def generate_input(size, lid, cid):\n    return (size,)\n",
-        "level_sizes": "1 10 100 1000",
-        "reference_solution": "    return 2 * x\n",
-        "checker": "def __check(input, answer, output):\n    return output == answer\n",
-        "active": active,
-        **overrides,
-    }
-    problem = Problem(**values)
-    problem.validated_hash = problem.to_spec().content_hash()
-    problem.save()
-    return problem
 
 
 @pytest.fixture
@@ -32,13 +12,16 @@ def problems(db) -> dict[str, Problem]:
     math = Tag.objects.create(slug="math", name="Math")
     strings = Tag.objects.create(slug="strings", name="Strings")
     Tag.objects.create(slug="graphs", name="Graphs")  # used by no active problem
-    close = make_problem(0, title="has_close_elements")
+    close = make_problem(
+        0, title="has_close_elements", prompt='def f0(x):\n    """Doubles x."""\n', validated=True
+    )
     close.tags.add(math)
     words = make_problem(
-        1, title="count_words", prompt='def count_words(s):\n    """Counts PALINDROMES."""\n'
+        1, title="count_words", prompt='def count_words(s):\n    """Counts PALINDROMES."""\n',
+        validated=True,
     )
     words.tags.add(strings, math)
-    hidden = make_problem(2, active=False, title="hidden_problem")
+    hidden = make_problem(2, active=False, title="hidden_problem", validated=True)
     hidden.tags.add(strings)
     return {"close": close, "words": words, "hidden": hidden}
 
@@ -114,7 +97,7 @@ def test_junk_query_is_harmless(client, problems):
 
 def test_paginates_keeping_the_filters(client, db):
     for index in range(60):
-        make_problem(index)
+        make_problem(index, title=f"function_{index}", validated=True)
 
     first = client.get(URL, {"q": "function"})
     second = client.get(URL, {"q": "function", "page": 2})

@@ -8,14 +8,8 @@ from django.core.management import call_command
 
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.submissions import create_submission
-from tests.workers import (
-    enamel_json,
-    make_problem,
-    running_workers,
-    solution,
-    use_test_queue,
-    wait_for,
-)
+from tests.factories import make_adder_problem, solution
+from tests.workers import enamel_json, running_workers, use_test_queue, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # Each reference run sleeps this long: a job takes a few seconds, long enough to hit mid-run.
@@ -29,7 +23,7 @@ def queue_env(settings, redis_server, tmp_path) -> dict[str, str]:
 
 def submit(count: int, delay: float = DELAY) -> Submission:
     for i in range(count):
-        make_problem(i, reference_delay=delay)
+        make_adder_problem(i, reference_delay=delay)
     model = LanguageModel.objects.create(name="Coder 7B", slug="coder-7b")
     samples = {i: [solution(i)] for i in range(count)}
     return create_submission(model=model, filename="samples.json", data=enamel_json(samples))

@@ -17,17 +17,14 @@ from leaderboard.submissions import (
     submission_progress,
 )
 from problems.models import Problem
-from tests.workers import (
+from tests.factories import (
+    ADDER_PROMPT,
     BROKEN_CHECKER,
-    PROMPT,
-    enamel_json,
-    make_problem,
-    running_workers,
+    make_adder_problem,
     solution,
-    use_test_queue,
-    wait_for,
     wrong_solution,
 )
+from tests.workers import enamel_json, running_workers, use_test_queue, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +45,7 @@ def submit(samples: dict[int, list[str]], name: str = "Coder 7B") -> Submission:
 
 def test_submission_completes_with_two_workers(queue_env, tmp_path) -> None:
     for i in range(4):
-        make_problem(i)
+        make_adder_problem(i)
     # Problem 3 is not in the file: it counts as failed.
     submission = submit(
         {0: [solution(0)], 1: [solution(1), wrong_solution(1)], 2: [wrong_solution(2)]}
@@ -81,9 +78,9 @@ def test_submission_completes_with_two_workers(queue_env, tmp_path) -> None:
 
 
 def test_failing_problem_is_retried_then_fails_the_submission(queue_env, tmp_path) -> None:
-    make_problem(0)
-    make_problem(1)
-    make_problem(2, checker=BROKEN_CHECKER)
+    make_adder_problem(0)
+    make_adder_problem(1)
+    make_adder_problem(2, checker=BROKEN_CHECKER)
     submission = submit({0: [solution(0)], 1: [solution(1)], 2: [solution(2)]})
     queue = django_rq.get_queue("default")
 
@@ -108,7 +105,7 @@ def test_failing_problem_is_retried_then_fails_the_submission(queue_env, tmp_pat
 
 def test_cancel_stops_the_work_and_drops_the_running_result(queue_env, tmp_path) -> None:
     for i in range(3):
-        make_problem(i, reference_delay=0.1)
+        make_adder_problem(i, reference_delay=0.1)
     submission = submit({i: [solution(i)] for i in range(3)})
     queue = django_rq.get_queue("default")
 
@@ -129,7 +126,7 @@ def test_cancel_stops_the_work_and_drops_the_running_result(queue_env, tmp_path)
 
 def test_cancel_stops_a_running_job_at_once(queue_env, tmp_path) -> None:
     # Every reference run sleeps 1 s: this problem's job would take about 20 s.
-    problem = make_problem(0, reference_delay=1.0)
+    problem = make_adder_problem(0, reference_delay=1.0)
     submission = submit({0: [solution(0)]})
     queue = django_rq.get_queue("default")
     job_id = chunk_job_id(submission, problem.pk, 0)
@@ -147,8 +144,8 @@ def test_cancel_stops_a_running_job_at_once(queue_env, tmp_path) -> None:
 
 
 def test_after_a_stopped_job_the_worker_evaluates_the_next_one_right(queue_env, tmp_path) -> None:
-    problem = make_problem(0, reference_delay=0.5)
-    make_problem(1)
+    problem = make_adder_problem(0, reference_delay=0.5)
+    make_adder_problem(1)
     stopped = submit({0: [solution(0)]})
     queue = django_rq.get_queue("default")
     job_id = chunk_job_id(stopped, problem.pk, 0)
@@ -171,9 +168,9 @@ def test_after_a_stopped_job_the_worker_evaluates_the_next_one_right(queue_env, 
 
 
 def test_progress_counts_the_samples_done_within_a_problem(queue_env, tmp_path) -> None:
-    make_problem(0, reference_delay=0.2)
+    make_adder_problem(0, reference_delay=0.2)
     # Each run of this sample sleeps 0.25 s: its 19 runs take about 5 s, three samples 15 s.
-    slow = PROMPT.format(i=0) + "    import time; time.sleep(0.25)\n    return x\n"
+    slow = ADDER_PROMPT.format(i=0) + "    import time; time.sleep(0.25)\n    return x\n"
     submission = submit({0: [slow, slow, slow]})
 
     with running_workers(1, queue_env, tmp_path):
@@ -187,8 +184,8 @@ def test_progress_counts_the_samples_done_within_a_problem(queue_env, tmp_path) 
 
 
 def test_reevaluate_runs_again_under_the_current_problem_set(queue_env, tmp_path) -> None:
-    make_problem(0)
-    make_problem(1)
+    make_adder_problem(0)
+    make_adder_problem(1)
     submission = submit({0: [solution(0)], 1: [wrong_solution(1)]})
 
     with running_workers(1, queue_env, tmp_path):
@@ -197,7 +194,7 @@ def test_reevaluate_runs_again_under_the_current_problem_set(queue_env, tmp_path
         submission.refresh_from_db()
         assert submission.metrics["pass@1"] == pytest.approx(0.5)
 
-        make_problem(2)  # the problem set grows: the submission is stale
+        make_adder_problem(2)  # the problem set grows: the submission is stale
         assert is_stale(submission)
         reevaluate_submission(submission)
         submission.refresh_from_db()
@@ -215,9 +212,9 @@ def test_reevaluate_runs_again_under_the_current_problem_set(queue_env, tmp_path
 
 def test_a_problem_in_chunks_spreads_over_workers(settings, queue_env, tmp_path) -> None:
     settings.EVALUATION_CHUNK_SAMPLES = 1  # each sample its own job
-    make_problem(0, reference_delay=0.1)
-    make_problem(1)
-    codes = [solution(0), PROMPT.format(i=0) + "    return -1\n"] * 3
+    make_adder_problem(0, reference_delay=0.1)
+    make_adder_problem(1)
+    codes = [solution(0), ADDER_PROMPT.format(i=0) + "    return -1\n"] * 3
     submission = submit({0: codes, 1: [solution(1)]})
 
     with running_workers(2, queue_env, tmp_path) as workers:
@@ -237,7 +234,7 @@ def test_a_problem_in_chunks_spreads_over_workers(settings, queue_env, tmp_path)
 
 def test_a_finished_submission_does_not_wait_behind_later_ones(queue_env, tmp_path) -> None:
     for i in range(3):
-        make_problem(i, reference_delay=0.05)
+        make_adder_problem(i, reference_delay=0.05)
     first = submit({0: [solution(0)], 1: [solution(1)]}, name="First")
     # Queued after the first one's jobs: one worker takes them only once it is done.
     later = [submit({i: [solution(i)] for i in range(3)}, name=f"Later {n}") for n in range(3)]
@@ -259,7 +256,7 @@ def test_a_finished_submission_does_not_wait_behind_later_ones(queue_env, tmp_pa
 
 def test_a_worker_keeps_its_sandbox_warm_across_jobs(queue_env, tmp_path) -> None:
     for i in range(4):
-        make_problem(i, reference_delay=0.05)
+        make_adder_problem(i, reference_delay=0.05)
     submission = submit({i: [solution(i)] for i in range(4)})
 
     def results() -> int:

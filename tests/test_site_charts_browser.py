@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
+from tests.factories import make_problem
+from tests.site_data import add_result, make_model, make_submission, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,7 +3,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from tests.site_data import add_result, make_model, make_problem, make_submission
+from tests.factories import make_problem
+from tests.site_data import add_result, make_model, make_submission
 
 pytestmark = pytest.mark.django_db
 

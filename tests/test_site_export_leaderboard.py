@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from leaderboard.pages.exports import LEADERBOARD_COLUMNS
 from problems.models import Problem
-from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
+from tests.factories import make_problem
+from tests.site_data import add_result, make_model, make_submission, make_tag
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,8 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from tests.site_data import (
-    add_result,
-    add_samples,
-    make_model,
-    make_problem,
-    make_submission,
-    timed_sample,
-)
+from tests.factories import make_problem
+from tests.site_data import add_result, add_samples, make_model, make_submission, timed_sample
 
 pytestmark = pytest.mark.django_db
 

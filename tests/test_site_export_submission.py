@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from leaderboard.pages.exports import SUBMISSION_COLUMNS
-from tests.site_data import add_result, make_model, make_problem, make_submission
+from tests.factories import make_problem
+from tests.site_data import add_result, make_model, make_submission
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
+from tests.factories import make_problem
+from tests.site_data import add_result, make_model, make_submission, make_tag
 
 pytestmark = pytest.mark.django_db
 

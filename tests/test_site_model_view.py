@@ -2,11 +2,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from tests.factories import make_problem
 from tests.site_data import (
     add_result,
     add_samples,
     make_model,
-    make_problem,
     make_submission,
     make_tag,
     sample,

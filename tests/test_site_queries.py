@@ -13,7 +13,8 @@ from leaderboard.standings.queries import (
     leaderboard_table,
     problem_results,
 )
-from tests.site_data import add_result, make_model, make_problem, make_submission, make_tag
+from tests.factories import make_problem
+from tests.site_data import add_result, make_model, make_submission, make_tag
 
 pytestmark = pytest.mark.django_db
 

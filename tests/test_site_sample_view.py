@@ -1,12 +1,12 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import make_problem
 from tests.site_data import (
     add_result,
     add_samples,
     enamel_upload,
     make_model,
-    make_problem,
     make_submission,
     sample,
     timed_sample,

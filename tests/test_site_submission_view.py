@@ -3,7 +3,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from leaderboard.models import Submission
-from tests.site_data import add_result, make_model, make_problem, make_submission
+from tests.factories import make_problem
+from tests.site_data import add_result, make_model, make_submission
 
 pytestmark = pytest.mark.django_db
 

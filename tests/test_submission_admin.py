@@ -9,7 +9,8 @@ from django.utils.text import slugify
 from leaderboard.models import LanguageModel, ProblemResult, Submission
 from leaderboard.submissions import create_submission
 from problems.models import Problem
-from tests.workers import enamel_json, make_problem, solution, use_test_queue
+from tests.factories import make_adder_problem, solution
+from tests.workers import enamel_json, use_test_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def act(client: Client, action: str, *submissions: Submission):
 
 
 def test_list_shows_progress(admin_client: Client) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     make_submission("running")
     response = admin_client.get(reverse("admin:leaderboard_submission_changelist"))
     assert response.status_code == 200
@@ -64,7 +65,7 @@ def test_list_shows_progress(admin_client: Client) -> None:
 
 
 def test_publish_only_done_then_hide(admin_client: Client) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     done, running = make_submission("done"), make_submission("running")
     act(admin_client, "publish", done, running)
     visibility = dict(Submission.objects.values_list("pk", "visibility"))
@@ -75,7 +76,7 @@ def test_publish_only_done_then_hide(admin_client: Client) -> None:
 
 
 def test_publish_refuses_results_without_isolation(admin_client: Client) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     isolated, rlimits = make_submission("done"), make_submission("done", "rlimits")
     mixed = make_submission("done")
     add_sample(mixed, "rlimits")  # a sample's own record counts, not only the worker's
@@ -87,7 +88,7 @@ def test_publish_refuses_results_without_isolation(admin_client: Client) -> None
 
 
 def test_publish_without_isolation_asks_first(admin_client: Client) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     rlimits = make_submission("done", "rlimits")
     page = act(admin_client, "publish_without_isolation", rlimits).content.decode()
     assert "Publish without isolation?" in page and "rlimits" in page
@@ -102,7 +103,7 @@ def test_publish_without_isolation_asks_first(admin_client: Client) -> None:
 
 
 def test_changelists_truncate_long_model_names(admin_client: Client) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     name = ("A-very-long-model-name-" * 8)[:120]  # the longest a name may be
     make_submission("done", name=name)
     for changelist in ("leaderboard_submission_changelist", "leaderboard_languagemodel_changelist"):
@@ -113,7 +114,7 @@ def test_changelists_truncate_long_model_names(admin_client: Client) -> None:
 
 
 def test_cancel_and_reevaluate(admin_client: Client) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     submission = make_submission("running")
     act(admin_client, "cancel", submission)
     assert Submission.objects.get(pk=submission.pk).status == "cancelled"
@@ -129,7 +130,7 @@ def test_problem_results_cannot_be_edited(admin_client: Client) -> None:
 
 
 def test_change_form_cannot_publish_without_isolation(admin_client: Client) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     isolated, rlimits = make_submission("done"), make_submission("done", "rlimits")
 
     def publish(submission: Submission) -> str:

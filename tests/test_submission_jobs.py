@@ -23,14 +23,8 @@ from leaderboard.submissions import (
     submission_progress,
 )
 from problems.models import Problem
-from tests.workers import (
-    PROMPT,
-    enamel_json,
-    make_problem,
-    solution,
-    use_test_queue,
-    wrong_solution,
-)
+from tests.factories import ADDER_PROMPT, make_adder_problem, solution, wrong_solution
+from tests.workers import enamel_json, use_test_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +33,7 @@ pytestmark = pytest.mark.django_db
 def problems(settings, redis_server, tmp_path) -> list[Problem]:
     use_test_queue(settings, redis_server, tmp_path)
     settings.TEST_CACHE_DIR = tmp_path / "test-cache"
-    return [make_problem(i) for i in range(3)]
+    return [make_adder_problem(i) for i in range(3)]
 
 
 @pytest.fixture
@@ -101,7 +95,7 @@ def test_a_job_run_twice_writes_one_result(submission) -> None:
 
 def test_chunks_add_up_to_one_problem_result(settings, model) -> None:
     settings.EVALUATION_CHUNK_SAMPLES = 2
-    wrong = PROMPT.format(i=0) + "    return -1\n"  # wrong_solution(0) is right: x - 0
+    wrong = ADDER_PROMPT.format(i=0) + "    return -1\n"  # wrong_solution(0) is right: x - 0
     codes = [solution(0), wrong, solution(0), solution(0), wrong]
     submission = create_submission(
         model=model, filename="samples.json", data=enamel_json({0: codes})

@@ -10,15 +10,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from leaderboard.models import LanguageModel, Submission
-from tests.workers import (
-    enamel_json,
-    make_problem,
-    running_workers,
-    solution,
-    use_test_queue,
-    worker_env,
-    wrong_solution,
-)
+from tests.factories import make_adder_problem, solution, wrong_solution
+from tests.workers import enamel_json, running_workers, use_test_queue, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +23,7 @@ def queue_env(settings, redis_server, tmp_path) -> dict[str, str]:
 
 def test_submit_wait_prints_id_progress_and_metrics(queue_env, tmp_path) -> None:
     for i in range(3):
-        make_problem(i)
+        make_adder_problem(i)
     path = tmp_path / "samples.json"
     path.write_bytes(enamel_json({0: [solution(0)], 1: [wrong_solution(1)]}))
     out, err = io.StringIO(), io.StringIO()
@@ -59,7 +52,7 @@ def test_submit_wait_prints_id_progress_and_metrics(queue_env, tmp_path) -> None
 
 
 def test_submit_without_wait_leaves_the_work_queued(queue_env, tmp_path) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     path = tmp_path / "samples.json"
     path.write_bytes(enamel_json({0: [solution(0)]}))
     out = io.StringIO()
@@ -86,7 +79,7 @@ def test_submit_without_wait_leaves_the_work_queued(queue_env, tmp_path) -> None
     ],
 )
 def test_bad_file_is_one_line_and_writes_nothing(queue_env, tmp_path, content, message) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     path = tmp_path / "samples.json"
     path.write_bytes(content)
     with pytest.raises(CommandError) as error:
@@ -98,7 +91,7 @@ def test_bad_file_is_one_line_and_writes_nothing(queue_env, tmp_path, content, m
 
 
 def test_errors_from_the_command_line_are_one_line(queue_env, tmp_path) -> None:
-    make_problem(0)
+    make_adder_problem(0)
     path = tmp_path / "samples.json"
     path.write_bytes(b"{not json")
     env = worker_env(settings.RQ_QUEUES["default"]["URL"], tmp_path)

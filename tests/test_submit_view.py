@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from leaderboard.models import LanguageModel, Submission
-from tests.workers import enamel_json, make_problem, solution, use_test_queue
+from tests.factories import make_adder_problem, solution
+from tests.workers import enamel_json, use_test_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def queue(settings, redis_server, tmp_path):
 @pytest.fixture
 def logged_in(client: Client, user, queue) -> Client:
     for i in range(3):
-        make_problem(i)
+        make_adder_problem(i)
     client.force_login(user)
     return client
 

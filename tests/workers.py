@@ -1,5 +1,5 @@
 """Real RQ workers for the queue tests: `manage.py rqworker default` processes on the test
-Redis and the test database, and tiny problems whose jobs take well under a second."""
+Redis and the test database (their problems are tests/factories.py's make_adder_problem)."""
 
 import json
 import os
@@ -17,42 +17,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from problems.models import Problem
 from tests.services import RedisServer, descendants
-
-PROMPT = 'def add_{i}(x: int) -> int:\n    """Returns x + {i}."""\n'
-CHECKER = "def __check(input, answer, output):\n    return output == answer\n"
-# Raised while the checker loads: the engine cannot evaluate the problem at all.
-BROKEN_CHECKER = "raise RuntimeError('checker is broken')\n" + CHECKER
-
-
-def make_problem(i: int, *, checker: str = CHECKER, reference_delay: float = 0.02) -> Problem:
-    """Active problem HumanEval/i: add i. Each reference run sleeps first: the timeout
-    (twice the reference's time) then leaves a correct sample room on a busy machine, and a
-    longer delay makes a job slow enough to be caught mid-run."""
-    delay = f"    import time; time.sleep({reference_delay})\n" if reference_delay else ""
-    return Problem.objects.create(
-        task_id=f"HumanEval/{i}",
-        index=i,
-        slug=f"humaneval-{i}",
-        title=f"Add {i}",
-        entry_point=f"add_{i}",
-        prompt=PROMPT.format(i=i),
-        input_generator="def generate_input(size, lid, cid):\n    return (size,)\n",
-        reference_solution=f"{delay}    return x + {i}\n",
-        checker=checker,
-        level_sizes="1 10 100 1000",
-        tests_per_level="1 1 1 1",
-        active=True,
-    )
-
-
-def solution(i: int) -> str:
-    return PROMPT.format(i=i) + f"    return x + {i}\n"
-
-
-def wrong_solution(i: int) -> str:
-    return PROMPT.format(i=i) + f"    return x - {i}\n"
 
 
 def enamel_json(samples: dict[int, list[str]]) -> bytes:
