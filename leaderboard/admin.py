@@ -139,6 +139,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{skipped} not published: only done ones can be.", messages.WARNING
             )
+        return None  # back to the change list
 
     def _publish(self, request: HttpRequest, submissions: QuerySet[Submission]) -> None:
         count = submissions.update(visibility=Submission.Visibility.PUBLISHED)

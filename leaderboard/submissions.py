@@ -21,8 +21,7 @@ import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_rq.queues import DjangoRQ
-from rq import Callback, Retry, Worker
+from rq import Callback, Queue, Retry, Worker
 from rq.command import send_stop_job_command
 from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -341,7 +340,7 @@ def _job_ids(submission: Submission) -> list[str]:
     return [chunk_job_id(submission, pk, chunk) for pk, chunk in _chunks(submission)]
 
 
-def _queue() -> DjangoRQ:
+def _queue() -> Queue:
     # "auto": enqueue now and return the job; callers defer to commit themselves.
     return django_rq.get_queue("default", commit_mode="auto")
 
@@ -364,7 +363,9 @@ def _cancel_jobs_or_log(job_ids: list[str]) -> None:
         queue = _queue()
         for job_id in job_ids:
             job = queue.fetch_job(job_id)
-            status = None if job is None else _status(job)
+            if job is None:
+                continue  # gone already
+            status = _status(job)
             if status == JobStatus.STARTED:
                 _stop_running_job(queue, job_id)
             elif status in _LIVE:
@@ -373,7 +374,7 @@ def _cancel_jobs_or_log(job_ids: list[str]) -> None:
         logger.warning("Could not remove jobs from the queue (%s); they will do nothing", exc)
 
 
-def _stop_running_job(queue: DjangoRQ, job_id: str) -> None:
+def _stop_running_job(queue: Queue, job_id: str) -> None:
     # Its worker kills the work horse (the sandbox dies with it) and marks the job stopped,
     # which RQ never retries.
     try:

@@ -115,13 +115,13 @@ def samples_frame(submission: Submission) -> pd.DataFrame:
     (or, for a sample that pins them down less, the problem's median).
     """
     records = []
-    for task_id, sizes, hardness, samples in (
+    for task_id, level_sizes, level_hardness, samples in (
         ProblemResult.objects.filter(submission=submission)
         .order_by("problem__index")
         .values_list("problem__task_id", "problem__level_sizes", "problem__hardness", "samples")
     ):
-        sizes = [int(size) for size in sizes.split()]
-        hardness = [float(weight) for weight in hardness.split()]
+        sizes = [int(size) for size in level_sizes.split()]
+        hardness = [float(weight) for weight in level_hardness.split()]
         found = profiles.problem_profiles(sizes, hardness, samples)
         for number, sample in enumerate(samples):
             reference = profiles.reference_times(

@@ -28,9 +28,9 @@ class LeaderboardFilterForm(forms.Form):
 
     def __init__(self, data: QueryDict, *args, **kwargs) -> None:
         super().__init__(data, *args, **kwargs)
-        self.fields["tag"].choices = [("", "All problems")] + list(
-            Tag.objects.values_list("slug", "name")
-        )
+        tag = self.fields["tag"]
+        assert isinstance(tag, forms.ChoiceField)  # as declared above
+        tag.choices = [("", "All problems"), *Tag.objects.values_list("slug", "name")]
 
     def filters(self) -> LeaderboardFilters:
         """The valid part of the query: a bad value is ignored rather than failing the page."""

@@ -5,7 +5,9 @@ submission, so it is meant for one submission at a time.
 """
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db.models import Q
@@ -115,7 +117,7 @@ def submission_breakdown(submission: Submission) -> Breakdown:
     active = [line for line in lines.values() if line.active]
     level_means = [_level_means(results.get(p.id)) for p in problems if p.active]
 
-    tag_rows = []
+    tag_rows: list[tuple[TagRef, float | None, float | None]] = []
     tagged: dict[str, list[ProblemLine]] = {}
     for problem_id, slug in Problem.tags.through.objects.filter(problem__active=True).values_list(
         "problem_id", "tag__slug"
@@ -171,7 +173,7 @@ def _loss(problem: Problem, samples: list[dict]) -> ProblemLoss | None:
     )
 
 
-def _line(problem: Problem, result: dict | None) -> ProblemLine:
+def _line(problem: Problem, result: Mapping[str, Any] | None) -> ProblemLine:
     samples = result["samples"] if result else []
     counts = Counter(sample["status"] for sample in samples)
     outcomes = [outcome(sample) for sample in samples]
@@ -208,7 +210,7 @@ def _metrics(active: list[ProblemLine]) -> dict[str, float | None]:
     return metrics
 
 
-def _level_means(result: dict | None) -> list[float]:
+def _level_means(result: Mapping[str, Any] | None) -> list[float]:
     """A problem's mean efficiency per level over its samples; an incorrect sample scores 0.
 
     A correct sample censored on a level (timeout, memory) keeps its earlier levels' scores.

@@ -42,16 +42,12 @@ class Profile:
     exponent: float | None  # least-squares slope over every level with a time
 
 
-def _usable(size: float, time: float | None) -> bool:
-    return time is not None and time > 0 and size > 0
-
-
 def growth_exponent(sizes: Sequence[float], times: Sequence[float | None]) -> float | None:
     """Least-squares slope of log(time) on log(size); None without two distinct sizes."""
     points = [
         (math.log(size), math.log(time))
         for size, time in zip(sizes, times, strict=True)
-        if _usable(size, time)
+        if time is not None and time > 0 and size > 0
     ]
     xs = [x for x, _ in points]
     if len(set(xs)) < 2:
@@ -96,19 +92,21 @@ def reference_times(
     hardness 0 have no efficiency: their time is None.
     """
     weighted = [level for level, weight in enumerate(hardness) if weight > 0]
-    if not weighted or any(
-        level >= len(levels) or level >= len(times) or not levels[level] > 0
-        or times[level] is None
-        for level in weighted
-    ):
+    if not weighted:
         return None
+    timed: dict[int, float] = {}  # the weighted levels' times, all needed
+    for level in weighted:
+        time = times[level] if level < len(times) else None
+        if level >= len(levels) or not levels[level] > 0 or time is None:
+            return None
+        timed[level] = time
     for peak in weighted:
         share = levels[peak] / factor
         if share >= 1:
             continue
-        timeout = times[peak] / (1 - share)
+        timeout = timed[peak] / (1 - share)
         solved = {
-            level: timeout - (timeout - times[level]) / levels[level] for level in weighted
+            level: timeout - (timeout - timed[level]) / levels[level] for level in weighted
         }
         if all(r <= solved[peak] * (1 + _RELATIVE) for r in solved.values()) and all(
             r > 0 for r in solved.values()
@@ -123,25 +121,22 @@ def median_reference(candidates: Sequence[Sequence[float | None] | None]) -> lis
     if not known:
         return []
     width = max(len(c) for c in known)
-    return [
-        statistics.median(values) if values else None
-        for values in (
-            [c[level] for c in known if level < len(c) and c[level] is not None]
-            for level in range(width)
-        )
-    ]
+    medians: list[float | None] = []
+    for level in range(width):
+        values = [time for c in known if level < len(c) and (time := c[level]) is not None]
+        medians.append(statistics.median(values) if values else None)
+    return medians
 
 
 def time_ratios(
     times: Sequence[float | None], reference: Sequence[float | None]
 ) -> list[float | None]:
     """Per level, the sample's time over the reference's (None where either is unknown)."""
-    return [
-        time / reference[level]
-        if time is not None and level < len(reference) and reference[level]
-        else None
-        for level, time in enumerate(times)
-    ]
+    ratios: list[float | None] = []
+    for level, time in enumerate(times):
+        base = reference[level] if level < len(reference) else None
+        ratios.append(time / base if time is not None and base else None)
+    return ratios
 
 
 def loss_kind(

@@ -11,10 +11,11 @@ the pages, exports and API make of it.
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from django.db.models import Q, QuerySet, TextField
@@ -161,9 +162,9 @@ def leaderboard_submissions(current_hash: str) -> QuerySet[Submission]:
     ).order_by("model_id", "-created", "-id")
 
 
-def _latest_per_model(current_hash: str) -> dict[int, dict]:
+def _latest_per_model(current_hash: str) -> dict[int, Mapping[str, Any]]:
     """model id -> its leaderboard submission's id, created and finished."""
-    latest: dict[int, dict] = {}
+    latest: dict[int, Mapping[str, Any]] = {}
     for submission in leaderboard_submissions(current_hash).values(
         "id", "model_id", "created", "finished", "environment__isolation"
     ):
@@ -205,7 +206,7 @@ def leaderboard_table(filters: LeaderboardFilters) -> LeaderboardTable:
     )
     metrics = scores.metrics(scope)
     covered = scores.covered[:, scope].sum(axis=1)
-    complete = scores.covered.all(axis=1)
+    complete = np.all(scores.covered, axis=1)
     low, high = stats.bootstrap_mean_ci(scores.eff[1][:, scope])
     ranks = stats.overlap_ranks(low, high)
     per_tag = {
@@ -327,7 +328,7 @@ class _Scores:
             elif k == 1:
                 reported = np.ones(rows, dtype=bool)
             else:
-                reported = any_covered & (self.has_k[k][:, scope] | ~covered).all(axis=1)
+                reported = any_covered & np.all(self.has_k[k][:, scope] | ~covered, axis=1)
             for name, values in (("eff", self.eff[k]), ("pass", self.passed[k])):
                 means = values[:, scope].mean(axis=1) if count else np.zeros(rows)
                 result[f"{name}{k}"] = [
@@ -352,7 +353,7 @@ def _matches(row: LeaderboardRow, filters: LeaderboardFilters) -> bool:
     return filters.q.casefold() in row.name.casefold()
 
 
-def _sort_value(row: LeaderboardRow, key: str) -> object:
+def _sort_value(row: LeaderboardRow, key: str) -> float | str | datetime | None:
     if key == "model":
         return row.name.casefold()
     if key == "organisation":
@@ -378,9 +379,10 @@ def _order(
         indices,
         key=lambda i: (rows[i].rank, -(rows[i].eff1 or 0.0), rows[i].name.casefold()),
     )
-    known = [i for i in base if _sort_value(rows[i], key) is not None]
+    known = [(i, value) for i in base if (value := _sort_value(rows[i], key)) is not None]
     unknown = [i for i in base if _sort_value(rows[i], key) is None]
-    return sorted(known, key=lambda i: _sort_value(rows[i], key), reverse=descending) + unknown
+    by_value = sorted(known, key=lambda pair: pair[1], reverse=descending)
+    return [i for i, _ in by_value] + unknown
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,12 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     seconds = float(f"{seconds:.3g}")  # rounded first, so 0.99999 s is "1 s", not "1e+03 ms"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if abs(seconds) >= scale or unit == "µs":
-            value = seconds / scale
-            return f"{value:.3g} {unit}" if abs(value) < 1000 else f"{value:.0f} {unit}"
+    unit, scale = next(
+        ((unit, scale) for unit, scale in (("s", 1.0), ("ms", 1e-3)) if abs(seconds) >= scale),
+        ("µs", 1e-6),
+    )
+    value = seconds / scale
+    return f"{value:.3g} {unit}" if abs(value) < 1000 else f"{value:.0f} {unit}"
 
 
 @register.filter

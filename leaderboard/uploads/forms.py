@@ -30,7 +30,8 @@ class UploadForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         chosen, name = data.get("model"), data.get("new_model", "").strip()
         if chosen and name:
             self.add_error("new_model", "Pick an existing model or name a new one, not both.")

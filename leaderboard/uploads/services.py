@@ -40,7 +40,7 @@ def queue_upload(
     notes: str = "",
 ) -> Submission:
     """Saves a new model and queues the file, or raises SampleFormatError and writes nothing."""
-    if upload.size > settings.MAX_UPLOAD_BYTES:
+    if (upload.size or 0) > settings.MAX_UPLOAD_BYTES:
         limit = settings.MAX_UPLOAD_BYTES / 1024**2
         raise SampleFormatError(f"file is larger than the {limit:g} MiB limit")
     # A model created for a file that turns out bad is rolled back with it.
@@ -49,7 +49,7 @@ def queue_upload(
             model.save()
         return create_submission(
             model=model,
-            filename=upload.name,
+            filename=upload.name or "",
             data=upload.read(),
             submitter=submitter,
             temperature=temperature,

@@ -66,7 +66,9 @@ def earlier_upload(model: LanguageModel, upload: UploadedFile, user) -> Submissi
 def mine(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own submissions, newest first, whatever their visibility."""
     submissions = (
-        Submission.objects.filter(submitter=request.user).select_related("model").defer("upload")
+        Submission.objects.filter(submitter_id=request.user.pk)
+        .select_related("model")
+        .defer("upload")
     )
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     return render(request, "leaderboard/my_submissions.html", {"page": page})

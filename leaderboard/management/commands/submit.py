@@ -1,8 +1,10 @@
 """`manage.py submit FILE --model NAME [--wait]`: queues a sample file for evaluation."""
 
 import json
+import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -60,16 +62,17 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: {warning}")
         if wait:
             try:
-                metrics = self._wait(submission)
+                # The raw stream, call_command's or the process's: the bar draws its own
+                # line endings, which the command's self.stderr would add to.
+                metrics = self._wait(submission, options.get("stderr") or sys.stderr)
             except KeyboardInterrupt:
                 raise CommandError(
                     f"stopped waiting; submission {submission.pk} stays on the queue"
                 ) from None
             self.stdout.write(json.dumps(metrics, indent=2))
 
-    def _wait(self, submission: Submission) -> dict:
-        # The raw stream: the bar draws its own line endings.
-        bar = ProgressBar(submission.problems_total, stream=self.stderr._out)
+    def _wait(self, submission: Submission, stream: TextIO) -> dict:
+        bar = ProgressBar(submission.problems_total, stream=stream)
         shown = -1
         while True:
             progress = submission_progress(submission)

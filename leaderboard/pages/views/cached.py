@@ -21,7 +21,8 @@ from collections.abc import Callable
 from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
-from django.template.loader import get_template, render_to_string
+from django.template import Engine
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from leaderboard.standings.leaderboard_cache import cached, current_version
@@ -36,7 +37,7 @@ def cached_page(
     request's If-None-Match names what it would be."""
     etag = page_etag(request, template)
     if etag is not None and etag in _if_none_match(request) and not len(get_messages(request)):
-        response = HttpResponseNotModified()
+        response: HttpResponse = HttpResponseNotModified()
     else:
         content = cached(
             f"page:{template}",
@@ -68,7 +69,7 @@ def _templates(template: str) -> str:
     """The page's templates as deployed (a new release may change them, not the data)."""
     stamps = [template]
     for name in (template, FRAME):
-        origin = get_template(name).origin.name
+        origin = Engine.get_default().get_template(name).origin.name
         stamps.append(str(os.stat(origin).st_mtime_ns) if origin else "")
     return ":".join(stamps)
 
