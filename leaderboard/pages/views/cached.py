@@ -25,6 +25,7 @@ from django.template import Engine
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from leaderboard.project.shared_responses import mark_shared
 from leaderboard.standings.leaderboard_cache import cached, current_version
 
 FRAME = "leaderboard/page.html"
@@ -45,6 +46,9 @@ def cached_page(
             lambda: render_to_string(template, context(), request),
         )
         response = render(request, FRAME, {"title": title, "content": content})
+        if not request.user.is_authenticated:
+            # The frame of a visitor who is not signed in names no one: the same for all.
+            mark_shared(response)
     if etag is not None:
         response["ETag"] = etag
     # Private: the frame names the signed-in user. Revalidated at every use.

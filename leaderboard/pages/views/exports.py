@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from leaderboard.pages import exports
 from leaderboard.pages.filters import LeaderboardFilterForm
+from leaderboard.project.shared_responses import mark_shared
 from leaderboard.standings.breakdown import submission_breakdown
 from leaderboard.standings.leaderboard_cache import cached
 from leaderboard.standings.queries import leaderboard_table, visible_submissions
@@ -42,7 +43,7 @@ def leaderboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
         filters,
         lambda: _body(exports.leaderboard_frame(leaderboard_table(filters)), fmt),
     )
-    return _attachment(body, fmt, f"effboard-leaderboard.{fmt}")
+    return mark_shared(_attachment(body, fmt, f"effboard-leaderboard.{fmt}"))
 
 
 def submission_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
