@@ -128,7 +128,8 @@ RQ_MAINTENANCE_SECONDS = int(os.environ.get("RQ_MAINTENANCE_SECONDS", "60"))
 # computed uncached instead of waiting.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's, keeping one client per pool: see the module.
+        "BACKEND": "leaderboard.project.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "effboard",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
