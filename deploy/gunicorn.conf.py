@@ -13,6 +13,12 @@ wsgi_app = "leaderboard.project.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 # Requests are short database reads; evaluation runs in the RQ workers, not here.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+# Sync workers, one request at a time each, behind nginx (which buffers slow clients). p95 is
+# what the site is held to: in alternating bench/web_load.py runs on 2 cores, gthread (4
+# workers x 2 or 4 threads, kept-alive connections) served up to 30 % more requests a second
+# but, its threads sharing the GIL, with a wider spread (p95 45-95 ms against sync's 45-72);
+# each thread would also hold a database connection of its own.
+worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # nginx on the same machine sets X-Forwarded-*; trust it only from there.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
