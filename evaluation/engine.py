@@ -18,13 +18,14 @@ ENAMEL's alarm covers module code and call alike, so a run is past ENAMEL's limi
 charged time plus its module code's excess over the reference's exceeds T + tolerance.
 """
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evaluation.cache import Case, CaseCache, ProblemCases
+from evaluation.cache import CaseCache, ProblemCases
 from evaluation.metrics import hodges_lehmann, problem_metrics
 from evaluation.results import ProblemEvaluation, SampleStatus
 from evaluation.sandbox import RunResult, RunStatus, Sandbox, UnsafeOutput
@@ -50,6 +51,8 @@ UNTIMED_OVERHEAD_SECONDS = 0.002
 # How often a repetition is run again when only the zygote's clock puts one of its runs past
 # ENAMEL's limit (see ProblemRunner._run_repetition).
 DISPUTED_RETRIES = 2
+# Distinct accepted outputs remembered per test (see ProblemRunner._failure).
+ACCEPTED_OUTPUTS_KEPT = 4
 
 Progress = Callable[[int, int], None]
 _RUN_FAILURES = {RunStatus.TIMEOUT: SampleStatus.TIMEOUT, RunStatus.MEMORY: SampleStatus.MEMORY,
@@ -147,6 +150,10 @@ class ProblemRunner:
             return [[[] for _ in level.tests] for level in tests.levels]
 
         self.reference = _ReferenceTimes(reps=per_test(), overhead=per_test(), module=per_test())
+        # Digests of the output bytes the checker accepted, per test (see _failure).
+        self.accepted: list[list[set[bytes]]] = [
+            [set() for _ in level.tests] for level in tests.levels
+        ]
         self._timeout: float | None = None  # _timeout_estimate's, until a reference run
 
     def _run_level(self, program: str, level: int, first: int, timeouts: list[float],
@@ -299,7 +306,7 @@ class ProblemRunner:
                         break  # the rest of the repetition again, in a fresh child
                     failure = SampleStatus.TIMEOUT
                 else:
-                    failure = self._failure(run, tests[number])
+                    failure = self._failure(run, level, number)
                 if failure is not None:
                     outcome.stop, outcome.stop_level = failure, level
                     outcome.error = run.error or f"{failure} on level {level} test {number}"
@@ -331,10 +338,21 @@ class ProblemRunner:
             if weight:
                 self._ensure_reference_reps(level, self.repetitions[level])
 
-    def _failure(self, run: RunResult, test: Case) -> SampleStatus | None:
-        """The status that ends the sample, or None when the run's answer is accepted."""
+    def _failure(self, run: RunResult, level: int, number: int) -> SampleStatus | None:
+        """The status that ends the sample, or None when the run's answer is accepted.
+
+        An output whose bytes are those of one already accepted on this test decodes to the
+        same value, so it is accepted without decoding or checking it again: a sample's
+        repetitions, and the samples of a problem, mostly answer alike. Different bytes, a
+        different answer on a later repetition included, are checked in full.
+        """
         if run.status != RunStatus.OK:
             return _RUN_FAILURES.get(run.status, SampleStatus.ERROR)
+        accepted = self.accepted[level][number]
+        digest = hashlib.blake2b(run.blob, digest_size=16).digest()
+        if digest in accepted:
+            return None
+        test = self.tests.levels[level].tests[number]
         try:
             output = run.output
         except UnsafeOutput as exc:
@@ -342,11 +360,15 @@ class ProblemRunner:
             return SampleStatus.ERROR
         try:
             # Decoded for each check, so that one test's input at a time is in memory.
-            accepted = self.check(test.input(), test.answer, output)
+            passed = self.check(test.input(), test.answer, output)
         except Exception as exc:
             run.error = f"checker rejected the output: {_describe(exc)}"
             return SampleStatus.WRONG_ANSWER
-        return None if accepted else SampleStatus.WRONG_ANSWER
+        if not passed:
+            return SampleStatus.WRONG_ANSWER
+        if len(accepted) < ACCEPTED_OUTPUTS_KEPT:
+            accepted.add(digest)
+        return None
 
     def finish_reference(self, needed: bool) -> list[list[float]]:
         """The reference's estimates per test; when `needed` (some sample has times on a

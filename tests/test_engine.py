@@ -2,7 +2,7 @@
 
 import pytest
 
-from evaluation import results
+from evaluation import engine, results
 from evaluation.cache import CaseCache
 from evaluation.engine import EvaluationError, call_time, evaluate_problem, validate_problem
 from evaluation.results import SampleStatus
@@ -181,15 +181,16 @@ def test_a_sample_stops_at_its_first_repetition_past_the_time_limit(cache):
     assert past_limit == [len(seconds) - 1]
 
 
-def test_only_a_run_whose_own_clock_disagrees_on_the_limit_is_repeated(cache, sandbox):
-    # SLOW_WHEN_LARGE's own clock agrees that it is past the limit: stopped at once. Its forging
-    # twin claims a nanosecond a call: the repetition runs twice more, then the wall time
-    # stops it all the same.
-    for code, repeated in ((SLOW_WHEN_LARGE, 0), (SLOW_WHEN_LARGE + FORGED_CLOCK, 2)):
-        evaluation = evaluate_problem(SPEC, [code], STRICT, cache, sandbox=sandbox)
-        sample = evaluation.samples[0]
-        assert sample.status == SampleStatus.TIMEOUT and sample.failed_level >= 1
-        assert evaluation.repeated_runs == repeated
+def test_a_run_only_the_zygotes_clock_puts_past_the_limit_is_repeated_then_charged(cache,
+                                                                                 sandbox):
+    # SLOW_WHEN_LARGE claiming a nanosecond a call: its repetition past the limit runs twice
+    # more, then the wall time stops it all the same. (A run whose own clock agrees that it
+    # is past the limit is not repeated: see the test above.)
+    evaluation = evaluate_problem(SPEC, [SLOW_WHEN_LARGE + FORGED_CLOCK], STRICT, cache,
+                                  sandbox=sandbox)
+    [sample] = evaluation.samples
+    assert sample.status == SampleStatus.TIMEOUT and sample.failed_level >= 1
+    assert evaluation.repeated_runs >= engine.DISPUTED_RETRIES
 
 
 def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache, sandbox):
@@ -220,6 +221,34 @@ def test_caching_across_repetitions_does_not_make_a_sample_fast(cache, sandbox):
     for level in (1, 2, 3):
         if memo.times[level] is not None:
             assert memo.times[level] > 1.5 * fast.times[level]
+
+
+# Right on level 0, then wrong on each timed call with even odds: each child draws afresh.
+SOMETIMES_WRONG = PROMPT + (
+    "    import random\n"
+    "    return sum(x * x for x in xs) + (len(xs) > 5 and random.random() < 0.5)\n"
+)
+
+
+def test_an_answer_already_accepted_on_a_test_is_not_checked_again(cache, sandbox,
+                                                                    monkeypatch):
+    checks = []
+    load_checker = engine.load_checker
+
+    def counting_checker(spec):
+        check = load_checker(spec)
+        return lambda *args: checks.append(args) or check(*args)
+
+    monkeypatch.setattr(engine, "load_checker", counting_checker)
+    samples = [FAST, FAST + "# the same answers\n", SOMETIMES_WRONG]
+    lenient = EvalSettings(timeout_factor=100.0)  # answers only: no timeout on a busy machine
+    evaluation = evaluate_problem(SPEC, samples, lenient, cache, sandbox=sandbox)
+    statuses = [sample.status for sample in evaluation.samples]
+    # A different answer is checked even where the right one was accepted before.
+    assert statuses == [SampleStatus.PASSED, SampleStatus.PASSED, SampleStatus.WRONG_ANSWER]
+    # FAST's first answer on each of the 20 tests; the rest are the same bytes, but for the
+    # one wrong answer that stops SOMETIMES_WRONG.
+    assert len(checks) == sum(SPEC.tests_per_level) + 1, [s.error for s in evaluation.samples]
 
 
 def test_error_lines_are_the_samples_own(cache):
