@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from evaluation import cgroups
 from evaluation.cache import CaseCache
 from evaluation.engine import evaluate_problem
 from evaluation.results import SampleStatus
@@ -268,6 +269,17 @@ def test_project_and_home_files_are_not_visible(sandbox):
     assert seen["bashrc"] == "FileNotFoundError"
     assert seen["root"] in ([".pyenv"], "FileNotFoundError")  # only the interpreter's path
     assert seen["zygote fds"] == "PermissionError"
+    assert_unharmed(sandbox)
+
+
+def test_a_root_worker_runs_samples_under_a_uid_of_its_own(sandbox):
+    if os.geteuid() != 0:
+        pytest.skip("not root: the sandbox has a user namespace of its own instead")
+    program = "import os\ndef f():\n    return os.getresuid(), os.getresgid(), os.getgroups()\n"
+    result = run(sandbox, program)
+    assert result.status == "ok", result
+    uids, gids, groups = result.output
+    assert 0 not in uids and 0 not in gids and 0 not in groups, result.output
     assert_unharmed(sandbox)
 
 
@@ -945,6 +957,13 @@ def test_memory_is_capped_per_sandbox_not_per_process():
         result = run(box, SHARED_MEMORY, 8, 150, timeout=10.0)
         assert result.status == "ok", result
         assert result.output < 8  # some were stopped
+        assert_unharmed(box)
+
+
+def test_without_a_cgroup_the_sandbox_says_its_limits_are_per_process(monkeypatch):
+    monkeypatch.setattr(cgroups, "find_parents", lambda: None)
+    with Sandbox(isolation="bubblewrap", zygotes=2) as box:
+        assert box.resource_limits == "per-process"
         assert_unharmed(box)
 
 
