@@ -12,8 +12,8 @@ from leaderboard.submissions import requeue_stalled
 
 class Command(BaseCommand):
     help = (
-        "Enqueue every queued or running submission's problems that have no result and are "
-        "not on the queue, and its final aggregation."
+        "Enqueue every queued or running submission's chunks that have no result and are not "
+        "on the queue; finish one that has none left."
     )
 
     def handle(self, *args, **options) -> None:
