@@ -112,8 +112,8 @@ def reevaluate_submission(submission: Submission) -> Submission:
 def cancel_submission(submission: Submission) -> bool:
     """Stops a queued or running submission; False if it had already ended.
 
-    Jobs still queued are removed; one already running is stopped by its worker, which kills
-    the work horse and the sandbox with it.
+    Jobs still queued are removed; one already running is stopped by its worker, which
+    flags the job to stop and kills its sandbox (leaderboard.worker).
     """
     cancelled = Submission.objects.filter(pk=submission.pk, status__in=ACTIVE).update(
         status=Submission.Status.CANCELLED, finished=timezone.now()
@@ -375,8 +375,8 @@ def _cancel_jobs_or_log(job_ids: list[str]) -> None:
 
 
 def _stop_running_job(queue: Queue, job_id: str) -> None:
-    # Its worker kills the work horse (the sandbox dies with it) and marks the job stopped,
-    # which RQ never retries.
+    # Its worker flags the job and kills its sandbox (leaderboard.worker), and marks the job
+    # stopped, which RQ never retries.
     try:
         send_stop_job_command(queue.connection, job_id)
     except (InvalidJobOperation, NoSuchJobError):  # it ended in the meantime

@@ -135,7 +135,8 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
-# The longest one problem's evaluation may take before its job is failed (and retried).
+# The longest one chunk job (EVALUATION_CHUNK_SAMPLES samples of a problem) may take before
+# it is failed (and retried).
 EVALUATION_JOB_TIMEOUT = int(os.environ.get("EVALUATION_JOB_TIMEOUT", "3600"))
 # A problem's samples run as jobs of at most this many, spread over the workers.
 EVALUATION_CHUNK_SAMPLES = int(os.environ.get("EVALUATION_CHUNK_SAMPLES", "20"))

@@ -11,7 +11,7 @@ from leaderboard.standings.queries import eff1_noise, leaderboard_table
 
 # A win-rate heatmap stops being readable well before this many models.
 COMPARE_MAX_MODELS = 40
-# Rows per leaderboard page: 500 models on one page made a 680 KB page (BENCHMARKS.md §5).
+# Rows per leaderboard page: 500 models on one page made a 680 KB page.
 PAGE_ROWS = 100
 
 
