@@ -185,7 +185,7 @@ def test_a_run_only_the_zygotes_clock_puts_past_the_limit_is_repeated_then_charg
                                                                                  sandbox):
     # SLOW_WHEN_LARGE claiming a nanosecond a call: its repetition past the limit runs twice
     # more, then the wall time stops it all the same. (A run whose own clock agrees that it
-    # is past the limit is not repeated: see the test above.)
+    # is past the limit is not repeated: the test above finds exactly one such run.)
     evaluation = evaluate_problem(SPEC, [SLOW_WHEN_LARGE + FORGED_CLOCK], STRICT, cache,
                                   sandbox=sandbox)
     [sample] = evaluation.samples
