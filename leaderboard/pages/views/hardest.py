@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 
+from leaderboard.pages.cached_page import cached_page
 from leaderboard.pages.filters import LeaderboardFilterForm
-from leaderboard.pages.views.cached import cached_page
 from leaderboard.standings.queries import LeaderboardFilters, hardest_problems, leaderboard_table
 
 

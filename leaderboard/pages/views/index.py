@@ -4,8 +4,8 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 
 from leaderboard.pages import charts
+from leaderboard.pages.cached_page import cached_page
 from leaderboard.pages.filters import LeaderboardFilterForm, sort_columns
-from leaderboard.pages.views.cached import cached_page
 from leaderboard.standings import stats
 from leaderboard.standings.queries import eff1_noise, leaderboard_table
 
