@@ -38,6 +38,7 @@ from pathlib import Path
 from common import (
     PYTHON,
     ROOT,
+    SHARED,
     free_port,
     markdown_table,
     postgres_cluster,
@@ -162,6 +163,7 @@ def main() -> None:
             "DATABASE_URL": stack.enter_context(postgres_cluster()),
             "REDIS_URL": stack.enter_context(private_redis(workdir)),
             "EFFBOARD_VAR_DIR": str(workdir),
+            "ENAMEL_DATA_DIR": str(SHARED / "enamel"),
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
