@@ -10,7 +10,9 @@ import os
 import pickle
 import secrets
 import shutil
+import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from evaluation import cgroups
 from evaluation.cache import CaseCache
 from evaluation.engine import evaluate_problem
 from evaluation.results import SampleStatus
-from evaluation.sandbox import Sandbox, UnsafeOutput
+from evaluation.sandbox import ZYGOTE_PATH_IN_SANDBOX, Sandbox, UnsafeOutput
 from evaluation.seccomp import ARCHITECTURES
 from evaluation.spec import EvalSettings
 from tests.sum_squares import FAST, SPEC
@@ -1095,6 +1097,63 @@ def test_a_zygote_stopped_by_module_code_costs_the_run_its_deadline_only(sandbox
     assert elapsed < 0.5 + 2.5 + 1.5, elapsed
     for _ in range(2):  # both zygotes
         assert_unharmed(sandbox)
+
+
+def zygote_pids(box: Sandbox) -> list[int]:
+    """The host PIDs of the sandbox's zygotes: the processes below its bwrap processes that
+    run zygote.py, less their children (forks, which show the same command line)."""
+    arguments = [b"-I", b"-S", b"-B", ZYGOTE_PATH_IN_SANDBOX.encode()]
+    table = {}
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stat:
+                parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            with open(f"/proc/{name}/cmdline", "rb") as cmdline:
+                table[int(name)] = parent, cmdline.read().split(b"\0")[1:-1] == arguments
+        except OSError:
+            continue
+    roots = {process.pid for process in box.processes}
+
+    def in_box(pid: int) -> bool:
+        while pid in table and pid not in roots:
+            pid = table[pid][0]
+        return pid in roots
+
+    return sorted(pid for pid, (parent, zygote) in table.items()
+                  if zygote and not table.get(parent, (0, False))[1] and in_box(pid))
+
+
+def await_gone(pid: int, seconds: float = 10.0) -> bool:
+    """Whether process `pid` is gone (reaped, not even a zombie) within `seconds`."""
+    give_up = time.monotonic() + seconds
+    while os.path.exists(f"/proc/{pid}"):
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.slow  # waits out the worker's watchdog margin
+def test_a_zygote_stopped_from_outside_costs_the_run_its_deadline_and_is_replaced():
+    """Whatever makes a zygote stop answering mid-call, not only a run's own code: here this
+    test stops it from outside. The watchdog ends the run, and the zygote is killed, not left
+    behind hung, which only this test sees."""
+    with Sandbox(isolation="bubblewrap", zygotes=1) as box:
+        [zygote] = zygote_pids(box)
+        stopper = threading.Timer(0.3, os.kill, (zygote, signal.SIGSTOP))
+        started = time.monotonic()
+        stopper.start()
+        result = run(box, "import time\ndef f():\n    time.sleep(0.6)\n    return 1\n",
+                     timeout=1.0)
+        elapsed = time.monotonic() - started
+        stopper.join()
+        assert result.status == "killed", result
+        # The run's deadline, the watchdog's margin (2 s), the wait for the zygote to exit on
+        # its own before it is killed (1 s), and slack.
+        assert elapsed < 1.0 + 2.0 + 1.0 + 1.5, elapsed
+        assert await_gone(zygote)
+        assert_unharmed(box)
+        assert zygote_pids(box) != [zygote]
 
 
 # Allocates and touches `gib` GiB, then outlives its deadline: the zygote kills it.
