@@ -1068,8 +1068,11 @@ def remove_tree(parent_fd: int, name: str, deadline: float) -> None:
 
     Goes one directory at a time, by descriptor, with one open at a time: down by name, back
     up by "..", which nothing can move, since every process of the run is gone. Raises
-    TimeoutError past `deadline`.
+    TimeoutError past `deadline`, checked before each entry, a file beside the run's own
+    directory included: a run can leave millions of those.
     """
+    if time.monotonic() > deadline:
+        raise TimeoutError("removing the scratch tree took too long")
     if unlink_entry(parent_fd, name):
         return
     fd = open_directory(parent_fd, name)

@@ -1156,6 +1156,39 @@ def test_a_zygote_stopped_from_outside_costs_the_run_its_deadline_and_is_replace
         assert zygote_pids(box) != [zygote]
 
 
+# Fills the scratch area with more entries than the zygote can remove in its CLEANUP_SECONDS,
+# in the run's own directory (".") or beside it (".."): hard links, one system call each to
+# make and to remove, for `seconds`.
+LITTER = """import os, time
+def f(where, seconds):
+    os.chdir(where)
+    open('effboard-litter', 'w').close()
+    made, stop = 0, time.monotonic() + seconds
+    while time.monotonic() < stop:
+        for _ in range(1000):
+            os.link('effboard-litter', f'l{made}')
+            made += 1
+    return made
+"""
+
+
+@pytest.mark.slow  # makes millions of files
+@pytest.mark.parametrize("where", [".", ".."], ids=["in its directory", "beside it"])
+def test_a_scratch_tree_too_slow_to_remove_retires_the_zygote_not_the_next_run(where):
+    with Sandbox(isolation="bubblewrap", zygotes=1) as box:
+        [zygote] = zygote_pids(box)
+        littered = run(box, LITTER, where, 5.0, timeout=30.0)
+        assert littered.status == "ok", littered
+        # Removing them all would take the zygote longer than the next run's deadline plus
+        # the watchdog's margin (2.5 s): the next run must not wait for it, nor be failed.
+        after = run(box, "def f():\n    return 1\n", timeout=0.5)
+        assert after.status == "ok", after
+        assert await_gone(zygote)  # retired
+        assert_unharmed(box)
+        leftovers = run(box, "import os\ndef f():\n    return os.listdir('/tmp')\n")
+        assert leftovers.output == ["run"], leftovers
+
+
 # Allocates and touches `gib` GiB, then outlives its deadline: the zygote kills it.
 BIG_CHILD = """import time
 def f(gib):
