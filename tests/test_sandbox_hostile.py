@@ -839,6 +839,26 @@ def test_files_in_dev_do_not_survive_a_repetition(sandbox):
     assert_unharmed(sandbox)
 
 
+READ_ONLY = (
+    "import os\n"
+    "def f(paths):\n"
+    "    return [os.statvfs(path).f_flag & os.ST_RDONLY for path in paths]\n"
+)
+
+
+def test_dev_and_proc_are_mounted_read_only(sandbox):
+    """As root, the sandbox's uid may create nothing in bwrap's /dev (it is root's), read-only
+    or not, so the test above passes either way there: only the mount shows it. The peak
+    memory's test (below) shows why /proc must be read-only, as root too."""
+    paths = ["/dev", "/dev/shm", "/proc", "/proc/self", "/", "/usr", "/tmp"]
+    result = run(sandbox, READ_ONLY, paths)
+    assert result.status == "ok", result
+    assert dict(zip(paths, map(bool, result.output), strict=True)) == {
+        "/dev": True, "/dev/shm": True, "/proc": True, "/proc/self": True, "/": True,
+        "/usr": True, "/tmp": False}
+    assert_unharmed(sandbox)
+
+
 KEYRING = (
     "import ctypes\n"
     "libc = ctypes.CDLL(None, use_errno=True)\n"
