@@ -1,6 +1,8 @@
 """The sandbox's ordinary behaviour, under bubblewrap and under the rlimits fallback."""
 
+import errno
 import logging
+import os
 import pickle
 import shutil
 import time
@@ -9,6 +11,7 @@ import pytest
 
 from evaluation import sandbox as sandbox_module
 from evaluation.sandbox import Sandbox, UnsafeOutput, decode_output
+from evaluation.seccomp import ARCHITECTURES
 
 HAS_BWRAP = shutil.which("bwrap") is not None
 
@@ -481,3 +484,35 @@ def test_decode_output_accepts_plain_data(value):
 def test_decode_output_refuses_anything_else(blob):
     with pytest.raises(UnsafeOutput):
         decode_output(blob)
+
+
+# Arguments that make each call harmless, or fail for another reason, where it is allowed.
+DENIED_CALLS = (
+    "import ctypes, os\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "def f(calls):\n"
+    "    refused = {}\n"
+    "    for name, (number, *args) in calls.items():\n"
+    "        args = [os.getpid() if arg == 'self' else arg for arg in args]\n"
+    "        result = libc.syscall(number, *args)\n"
+    "        refused[name] = result, ctypes.get_errno() if result == -1 else 0\n"
+    "    return refused\n"
+)
+SYSCALLS = getattr(ARCHITECTURES.get(os.uname().machine), "syscalls", None)
+
+
+@pytest.mark.skipif(SYSCALLS is None, reason="no system call table here")
+def test_denied_system_calls_fail_with_eperm_under_either_isolation(sandbox):
+    """The seccomp filter is all that stands between a sample and these calls under rlimits."""
+    calls = {
+        "execve": (SYSCALLS["execve"], 0, 0, 0),
+        "ptrace": (SYSCALLS["ptrace"], 2, "self", 0, 0),  # PEEKDATA: not a tracee
+        "io_uring_setup": (SYSCALLS["io_uring_setup"], 0, 0),
+        "userfaultfd": (SYSCALLS["userfaultfd"], 1),  # UFFD_USER_MODE_ONLY
+        "unshare": (SYSCALLS["unshare"], 0),
+        "mq_open": (SYSCALLS["mq_open"], b"effboard-none", os.O_RDONLY, 0, 0),
+    }
+    result = run(sandbox, DENIED_CALLS, calls)
+    assert result.status == "ok", result
+    assert result.output == {name: (-1, errno.EPERM) for name in calls}
+    assert run(sandbox, "def f():\n    return 1\n").output == 1
