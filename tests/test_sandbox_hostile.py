@@ -1176,6 +1176,40 @@ def test_a_zygote_stopped_from_outside_costs_the_run_its_deadline_and_is_replace
         assert zygote_pids(box) != [zygote]
 
 
+# Leaves processes that stop the zygote as soon as the run's child is killed, that is just
+# after the zygote sent this run's result and before it kills them: the zygote then hangs
+# before the next run, whoever's that is.
+STOP_THE_ZYGOTE_AFTER_THE_RESULT = """import os, signal
+def f(strays):
+    zygote = os.getppid()
+    eof, held = os.pipe()  # `held` stays open in this child only, until it is killed
+    for _ in range(strays):
+        if os.fork() == 0:
+            os.setsid()
+            os.close(held)
+            os.read(eof, 1)
+            os.kill(zygote, signal.SIGSTOP)
+            os._exit(0)
+    os.close(eof)
+    return strays
+"""
+
+
+@pytest.mark.slow  # waits out the worker's watchdog margin
+@pytest.mark.xfail(strict=False, reason=(
+    "known gap: the worker's watchdog counts from the request, so a zygote the last run "
+    "stopped (or delayed) during its cleanup fails the next run; the strays only win the "
+    "race with the zygote's kill about one time in two"))
+def test_a_zygote_stopped_after_a_run_does_not_fail_the_next_run():
+    with Sandbox(isolation="bubblewrap", zygotes=1) as box:
+        for _ in range(3):
+            stopper = run(box, STOP_THE_ZYGOTE_AFTER_THE_RESULT, 8)
+            assert stopper.status == "ok", stopper
+            after = run(box, "def f():\n    return 1\n", timeout=0.5)
+            assert after.status == "ok", after
+        assert_unharmed(box)
+
+
 # Fills the scratch area with more entries than the zygote can remove in its CLEANUP_SECONDS,
 # in the run's own directory (".") or beside it (".."): hard links, one system call each to
 # make and to remove, for `seconds`.
