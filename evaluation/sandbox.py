@@ -62,11 +62,14 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_OUTPUT_FRAME_BYTES = FRAME_LENGTH.size + MAX_OUTPUT_BYTES
 STARTUP_SECONDS = 30.0
 # The zygote enforces every deadline; this watchdog only catches a zygote that hangs itself,
-# or that a run stopped (SIGSTOP), soon after the run's own deadline. The margin covers what
-# the zygote may still do for the last run when this one's request arrives (wait for its
-# processes to be gone, and remove its files for up to zygote.py's CLEANUP_SECONDS, else it
-# retires), its grace of DEADLINE_MARGIN_SECONDS after each call, and moving the results.
+# or that a run stopped (SIGSTOP), soon after the run's own deadline. It counts from the
+# zygote's "ready"; the margin covers its grace of DEADLINE_MARGIN_SECONDS after each call,
+# and moving the results.
 WATCHDOG_MARGIN_SECONDS = 2.0
+# How long the zygote may take to say "ready" for the next run: to wait for the last run's
+# processes to be gone, and to remove its files for up to zygote.py's CLEANUP_SECONDS (else
+# it retires). A zygote that says nothing by then never took the run.
+READY_SECONDS = 2.0
 
 CHILD_MAX_PROCESSES = 32  # counts threads too; enough for a thread pool, not a fork bomb
 CHILD_MAX_FILE_BYTES = 16 * 1024**2
@@ -107,6 +110,11 @@ class RunResult:
 
 class SandboxLost(Exception):
     """The zygote died, hung or broke the protocol; it is replaced before the next run."""
+
+
+class RunNotTaken(SandboxLost):
+    """The zygote failed before it took the run (it never said "ready"): what the last run
+    left behind stopped or killed it, or it retired. The run was not made."""
 
 
 def read_child_message(result: RunResult, sent: bytes) -> None:
@@ -312,15 +320,25 @@ class ZygoteProcess:
 
     def run(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
             stop_after: float | None) -> list[RunResult]:
-        """One run in this zygote's next child; raises SandboxLost if the zygote failed."""
+        """One run in this zygote's next child; raises RunNotTaken if the zygote failed
+        before the run, SandboxLost if it failed during it."""
         if self.process is None:
             self.start()
         timeouts = [timeout for _, timeout in calls]
+        # Sent at once, so a zygote done with the last run reads it without waiting for us;
+        # the zygote takes it only after its "ready".
+        ready_by = time.monotonic() + READY_SECONDS
+        try:
+            self._send(message({"op": "run", "program": program, "entry_point": entry_point,
+                                "timeouts": timeouts, "stop_after": stop_after},
+                               b"".join(frame(args) for args, _ in calls)), ready_by)
+            ready, _ = self._receive(ready_by)
+        except SandboxLost as exc:
+            raise RunNotTaken(str(exc)) from None
+        if ready.get("event") != "ready":
+            raise RunNotTaken(f"unexpected message {ready!r}")
         # Each call's timeout covers its module code and the call itself.
         deadline = time.monotonic() + sum(timeouts) + WATCHDOG_MARGIN_SECONDS
-        self._send(message({"op": "run", "program": program, "entry_point": entry_point,
-                            "timeouts": timeouts, "stop_after": stop_after},
-                           b"".join(frame(args) for args, _ in calls)), deadline)
         header, blob = self._receive(deadline, max_blob_bytes=len(calls) * MAX_OUTPUT_FRAME_BYTES)
         return self._results(header, blob, len(calls))
 
@@ -498,17 +516,22 @@ class Sandbox:
         zygote = next(self._turn)
         try:
             return zygote.run(program, entry_point, calls, stop_after)
+        except RunNotTaken as exc:
+            lost: SandboxLost = exc
         except SandboxLost as exc:
-            lost = exc
-        # A zygote that retired did not take this run: it goes to a fresh one.
+            zygote.stop()
+            return [RunResult(RunStatus.KILLED, error=one_line(f"SandboxLost: {exc}"))]
+        # The zygote failed between runs, whatever the last run did to it: this run was not
+        # made, and goes to a fresh zygote.
         if zygote.stop() == RETIRED_EXIT_CODE:
             logger.warning("a run changed the sandbox's scheduling or limits; zygote replaced")
-            try:
-                return zygote.run(program, entry_point, calls, stop_after)
-            except SandboxLost as exc:
-                lost = exc
-                zygote.stop()
-        return [RunResult(RunStatus.KILLED, error=one_line(f"SandboxLost: {lost}"))]
+        else:
+            logger.warning("a zygote failed between runs (%s); replaced", lost)
+        try:
+            return zygote.run(program, entry_point, calls, stop_after)
+        except SandboxLost as exc:
+            zygote.stop()
+            return [RunResult(RunStatus.KILLED, error=one_line(f"SandboxLost: {exc}"))]
 
     @property
     def processes(self) -> list[subprocess.Popen[bytes]]:

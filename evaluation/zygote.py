@@ -12,6 +12,8 @@ header and a binary blob (often empty); a frame is an 8-byte big-endian length, 
 
     worker -> zygote  {"op": "config", ...}                  once, first
     zygote -> worker  {"event": "hello"}
+    then, for each run:
+    zygote -> worker  {"event": "ready"}                     the last run is wholly gone
     worker -> zygote  {"op": "run", program, entry_point, timeouts, stop_after}
                       + one frame per call, each a pickled argument tuple (held here until
                       the child is "ready" for it)
@@ -626,6 +628,11 @@ class Zygote:
         settings our children inherit (False): later runs must not start from them."""
         child = self.spawn_child()
         while True:
+            # Nothing of the last run is left to act on us from here on. Its processes could
+            # stop or kill us until they were killed, after its result went out: the worker
+            # counts the next run from this message, and a zygote that never sends it never
+            # took that run, which then goes to a fresh zygote instead of being charged.
+            write_all(1, message({"event": "ready"}))
             try:
                 request_frame, args = self.read_secret_frame(0), self.read_secret_frame(0)
             except EOFError:
