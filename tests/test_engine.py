@@ -3,8 +3,15 @@
 import pytest
 
 from evaluation import engine, results
-from evaluation.cache import CaseCache
-from evaluation.engine import EvaluationError, call_time, evaluate_problem, validate_problem
+from evaluation.cache import CaseCache, ProblemCases
+from evaluation.engine import (
+    EvaluationError,
+    ProblemRunner,
+    call_time,
+    evaluate_problem,
+    reference_answers,
+    validate_problem,
+)
 from evaluation.results import SampleStatus
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
@@ -51,17 +58,28 @@ SLOW_WHEN_LARGE = PROMPT + (
 
 
 class RecordingSandbox(Sandbox):
-    """A real sandbox that also keeps what each run ran and returned."""
+    """A real sandbox that also keeps what each run ran and returned: each call's result in
+    `runs`, and in `batches` each run's program with its calls' arguments and results."""
 
     def __init__(self) -> None:
         super().__init__()
         self.runs: list[tuple[str, RunResult]] = []
+        self.batches: list[tuple[str, list[tuple[bytes, RunResult]]]] = []
 
     def run_calls(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
                   stop_after: float | None = None) -> list[RunResult]:
         results = super().run_calls(program, entry_point, calls, stop_after)
         self.runs += [(program, result) for result in results]
+        # The calls stop at the first that fails or passes `stop_after`: fewer results.
+        made = zip([args for args, _ in calls], results, strict=False)
+        self.batches.append((program, list(made)))
         return results
+
+
+def positions(tests: ProblemCases) -> dict[bytes, tuple[int, int]]:
+    """Each test's (level, number), by its argument bytes."""
+    return {test.args: (level, number) for level, cases in enumerate(tests.levels)
+            for number, test in enumerate(cases.tests)}
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +209,76 @@ def test_a_run_only_the_zygotes_clock_puts_past_the_limit_is_repeated_then_charg
     [sample] = evaluation.samples
     assert sample.status == SampleStatus.TIMEOUT and sample.failed_level >= 1
     assert evaluation.repeated_runs >= engine.DISPUTED_RETRIES
+
+
+# T twenty times the reference's slowest test, and no tolerance: limits of tens of
+# milliseconds, which a busy machine's noise does not reach, and nothing but T in them.
+WIDE = EvalSettings(timeout_factor=20.0, tolerance_seconds=0.0)
+# FAST, but on level 1 (20,000 numbers) it does the work forty times: past T as level 1's
+# reference time alone makes it (twenty times that), within T as the largest level's makes it
+# (four times as many numbers).
+SLOW_ON_LEVEL_1 = PROMPT + (
+    "    rounds = 40 if len(xs) == 20000 else 1\n"
+    "    for _ in range(rounds):\n        total = sum(x * x for x in xs)\n"
+    "    return total\n"
+)
+
+
+def test_a_sample_is_judged_against_the_final_time_limit(sandbox, tmp_path):
+    # Tests cached with reference times a hundred times too short (made on a faster machine,
+    # say): until the reference's repetitions on the larger levels are in, T is estimated from
+    # level 1's, which SLOW_ON_LEVEL_1 is past. It is judged only once the reference's
+    # repetitions are complete, against the final T, which it is within.
+    low = CaseCache(tmp_path)
+    low.get(SPEC, WIDE.seed, lambda blobs: [
+        (answer, seconds / 100) for answer, seconds in reference_answers(sandbox, SPEC, blobs)
+    ])
+    evaluation = evaluate_problem(SPEC, [SLOW_ON_LEVEL_1], WIDE, low, sandbox=sandbox)
+    [sample] = evaluation.samples
+    assert sample.status == SampleStatus.PASSED and sample.correct, sample
+    # Past the T that level 1's reference times alone make: a provisional T would stop it.
+    assert sample.times[1] > WIDE.timeout_factor * evaluation.reference_times[1]
+    assert sample.times[1] < evaluation.timeout
+
+
+def test_a_sample_is_charged_its_wall_time_less_at_most_the_references_overhead(cache,
+                                                                                sandbox):
+    # The README's bound, to the bit: a call is charged its wall time by the zygote's clock
+    # less at most what the reference's runs of the same test so far spent outside their
+    # calls (their wall time less their own clock's), x 1.25 + 0.2 ms; the sample's own clock
+    # only refines that within the bound. The forger, SLOWER claiming a nanosecond a call, is
+    # charged the bound itself; FAST's own clock mostly says more, and is believed.
+    settings = EvalSettings(timeout_factor=100.0)  # no run near the limit: each is charged
+    tests = cache.get(SPEC, settings.seed,
+                      lambda blobs: reference_answers(sandbox, SPEC, blobs))
+    codes = [SLOWER + FORGED_CLOCK, FAST]
+    with RecordingSandbox() as recording:
+        runner = ProblemRunner(SPEC, tests, settings, recording)
+        runner.finish_reference(needed=True)  # all the reference's runs first, for clarity
+        outcomes = [runner.run_sample(code) for code in codes]
+    assert runner.repeated_runs == 0  # every run charged as it came
+    where = positions(tests)
+    outside: dict[bytes, list[float]] = {}  # the reference's, per test
+    expected = {SPEC.sample_program(code): [[[] for _ in level.tests] for level in tests.levels]
+                for code in codes}
+    for program, calls in recording.batches:
+        for args, run in calls:
+            level, number = where[args]
+            if program == SPEC.reference_program:
+                outside.setdefault(args, []).append(max(0.0, run.wall_seconds - run.call_seconds))
+            elif SPEC.hardness[level]:  # on weighted levels, where the reference is timed
+                bound = max(outside[args]) * 1.25 + 0.0002
+                expected[program][level][number].append(
+                    max(run.call_seconds, run.wall_seconds - bound))
+    for code, outcome in zip(codes, outcomes, strict=True):
+        assert outcome.stop is None, outcome
+        wanted = expected[SPEC.sample_program(code)]
+        for level in range(1, len(tests.levels)):
+            for charged, bound in zip(outcome.times[level], wanted[level], strict=True):
+                assert charged == pytest.approx(bound, rel=1e-12), level
+    # Somewhere the bound, not the forger's claim, is what it was charged.
+    forger = outcomes[0]
+    assert any(seconds > 1e-6 for level in forger.times[1:] for test in level for seconds in test)
 
 
 def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache, sandbox):
