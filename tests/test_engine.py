@@ -1,5 +1,11 @@
 """The engine end to end on a small problem of our own: real sandbox, real timings."""
 
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
 import pytest
 
 from evaluation import engine, results
@@ -15,6 +21,7 @@ from evaluation.engine import (
 from evaluation.results import SampleStatus
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
+from tests.services import descendants
 from tests.sum_squares import FAST, PROMPT, SPEC
 
 SLOWER = PROMPT + (
@@ -241,6 +248,28 @@ def test_a_sample_is_judged_against_the_final_time_limit(sandbox, tmp_path):
     assert sample.times[1] < evaluation.timeout
 
 
+# SLOW_WHEN_LARGE working sixty times over on the larger levels, claiming a nanosecond a
+# call: past WIDE's limit (some 40 ms here) there, far from it on the smaller levels.
+FORGER_WHEN_LARGE = SLOW_WHEN_LARGE.replace("rounds = 8", "rounds = 60") + FORGED_CLOCK
+
+
+def test_a_run_past_the_limit_by_the_zygotes_clock_alone_is_repeated_at_most_twice(cache):
+    # At most twice a repetition, as the README says: the sample's last runs, each past the
+    # limit by the zygote's clock alone, are the first past it and its two repetitions, after
+    # which the wall time is charged.
+    with RecordingSandbox() as sandbox:
+        evaluation = evaluate_problem(SPEC, [FORGER_WHEN_LARGE], WIDE, cache, sandbox=sandbox)
+    [sample] = evaluation.samples
+    assert sample.status == SampleStatus.TIMEOUT and sample.failed_level == 2, sample
+    assert engine.DISPUTED_RETRIES == 2
+    program = SPEC.sample_program(FORGER_WHEN_LARGE)
+    past = [calls[-1][1].module_seconds + calls[-1][1].wall_seconds > evaluation.timeout
+            for ran, calls in sandbox.batches if ran == program]
+    assert False in past
+    trailing = len(past) - past[::-1].index(False)
+    assert past[trailing:] == [True] * (1 + engine.DISPUTED_RETRIES), past
+
+
 def test_a_sample_is_charged_its_wall_time_less_at_most_the_references_overhead(cache,
                                                                                 sandbox):
     # The README's bound, to the bit: a call is charged its wall time by the zygote's clock
@@ -279,6 +308,107 @@ def test_a_sample_is_charged_its_wall_time_less_at_most_the_references_overhead(
     # Somewhere the bound, not the forger's claim, is what it was charged.
     forger = outcomes[0]
     assert any(seconds > 1e-6 for level in forger.times[1:] for test in level for seconds in test)
+
+
+def live(pid: int) -> bool:
+    """Whether `pid` can still run code: not a zombie, not exiting (PF_EXITING in its stat)
+    and no SIGKILL pending (the zygote reaps a killed child while the next one runs)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        pending = [int(line.split()[1], 16)
+                   for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                   if line.startswith(("SigPnd:", "ShdPnd:"))]
+    except (OSError, IndexError):
+        return False
+    exiting, sigkill = 4, 1 << (signal.SIGKILL - 1)
+    return (fields[0] not in "ZX" and not int(fields[6]) & exiting
+            and not any(mask & sigkill for mask in pending))
+
+
+def zygote_children(box: Sandbox) -> set[int]:
+    """The live children of the sandbox's zygote: the zygote is python running zygote.py, as
+    are the children it forks (bubblewrap, above it, has zygote.py among its arguments)."""
+    [process] = box.processes
+    zygotic = set()
+    for pid in [process.pid, *descendants(process.pid)]:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"python" in os.path.basename(command[0]) and b"zygote.py" in command[-2]:
+            zygotic.add(pid)
+    parents = {}
+    for pid in zygotic:
+        try:
+            parents[pid] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError):
+            continue
+    return {pid for pid, parent in parents.items() if parent in zygotic and live(pid)}
+
+
+class HeldUpSandbox(RecordingSandbox):
+    """A real sandbox (one zygote) where one run of `program`, the `held`-th, is held up from
+    outside, as a busy machine may hold up a process: the child forked for that run is
+    stopped (SIGSTOP) before the run is asked for, and let go (SIGCONT) halfway between
+    ENAMEL's limit and the sandbox's deadline. The delay falls in its module code, which
+    the zygote's clock times and the child's does not."""
+
+    def __init__(self, program: str, held: int) -> None:
+        super().__init__()
+        self.program, self.held = program, held
+        self.seen: set[int] = set()  # the children of the runs so far
+        self.runs_of_program = 0
+        self.held_up: list[RunResult] = []  # the results of the run held up
+
+    def next_child(self) -> int:
+        """The child the zygote forked for the next run (it forks it once the last is over)."""
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            fresh = zygote_children(self) - self.seen
+            if len(fresh) == 1:
+                [child] = fresh
+                self.seen.add(child)
+                return child
+            time.sleep(0.001)
+        raise AssertionError("no child waits for the next run")
+
+    def run_calls(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
+                  stop_after: float | None = None) -> list[RunResult]:
+        child = self.next_child()
+        if program == self.program:
+            self.runs_of_program += 1
+        if program != self.program or self.runs_of_program != self.held or stop_after is None:
+            return super().run_calls(program, entry_point, calls, stop_after)
+        os.kill(child, signal.SIGSTOP)
+        resume = threading.Timer(stop_after + (calls[0][1] - stop_after) / 2, os.kill,
+                                 (child, signal.SIGCONT))
+        resume.start()
+        try:
+            self.held_up = super().run_calls(program, entry_point, calls, stop_after)
+        finally:
+            resume.cancel()
+            resume.join()
+        return self.held_up
+
+
+HELD_UP = FAST + "# the same code, held up once from outside\n"
+
+
+def test_an_honest_sample_held_up_once_from_outside_is_not_stopped(cache):
+    # Its second run (level 1's first repetition) is held up from outside past ENAMEL's
+    # limit, T + tolerance, by the zygote's clock, which its own clock does not see: the run
+    # is repeated in a fresh process, which is not held up, and the sample passes.
+    settings = EvalSettings(timeout_factor=20.0)  # a limit that noise alone does not reach
+    with HeldUpSandbox(SPEC.sample_program(HELD_UP), held=2) as sandbox:
+        evaluation = evaluate_problem(SPEC, [FAST, HELD_UP], settings, cache, sandbox=sandbox)
+    [first, *_] = sandbox.held_up
+    assert first.status == "ok", first
+    limit = evaluation.timeout + settings.tolerance_seconds
+    assert first.module_seconds > limit and first.call_seconds < limit, first
+    fast, held_up = evaluation.samples
+    assert held_up.status == SampleStatus.PASSED and held_up.correct, held_up
+    assert evaluation.repeated_runs >= 1
+    assert held_up.times[1] < evaluation.timeout
 
 
 def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache, sandbox):
