@@ -411,6 +411,67 @@ def test_an_honest_sample_held_up_once_from_outside_is_not_stopped(cache):
     assert held_up.times[1] < evaluation.timeout
 
 
+# Module code that sleeps past ENAMEL's limit on this problem (T with no tolerance, some 10 ms
+# here), yet well short of the sandbox's kill (half a T more, plus 50 ms at least): only the
+# engine's judgement, not the kill, stops it.
+SLOW_MODULE_CODE = "import time\ntime.sleep(0.04)\n" + FAST
+
+
+def test_module_code_past_the_limit_short_of_the_kill_is_a_timeout_on_level_0(cache):
+    with RecordingSandbox() as sandbox:
+        evaluation = evaluate_problem(SPEC, [SLOW_MODULE_CODE], STRICT, cache, sandbox=sandbox)
+    [slow] = evaluation.samples
+    assert slow.status == SampleStatus.TIMEOUT and slow.failed_level == 0 and not slow.correct
+    program = SPEC.sample_program(SLOW_MODULE_CODE)
+    runs = [run for ran, run in sandbox.runs if ran == program]
+    # Every run completed: none was killed at its deadline.
+    assert runs and all(run.status == "ok" for run in runs), runs
+    assert all(run.module_seconds > evaluation.timeout for run in runs)
+
+
+def test_the_references_own_module_code_is_not_charged(tmp_path):
+    # Module code of 60 ms in the reference and in the sample alike: past ENAMEL's limit (T
+    # ten times the reference's slowest test, some 20 to 40 ms here, and no tolerance), but
+    # not beyond the reference's, so not charged. Level 0 is weighted here, so that the
+    # reference is timed on every level (on a level of weight 0 it is not, and module code
+    # past 2 ms counts). Two repetitions are enough.
+    spec = ProblemSpec(**{**SPEC.__dict__, "hardness": (1.0, 3.0, 3.0, 4.0),
+                          "reference_solution": SPEC.reference_solution + "time.sleep(0.06)\n"})
+    sample = FAST + "time.sleep(0.06)\n"
+    settings = EvalSettings(repetitions=2, timeout_factor=10.0, tolerance_seconds=0.0)
+    with RecordingSandbox() as sandbox:
+        evaluation = evaluate_problem(spec, [sample], settings, CaseCache(tmp_path),
+                                      sandbox=sandbox)
+    [result] = evaluation.samples
+    assert result.status == SampleStatus.PASSED and result.correct, result
+    runs = [run for ran, run in sandbox.runs if ran == spec.sample_program(sample)]
+    assert all(run.module_seconds > evaluation.timeout for run in runs), evaluation.timeout
+
+
+def test_the_reference_is_timed_between_the_samples_repetitions(cache, sandbox):
+    # On the same sandbox, repetition by repetition: on each weighted level the reference's
+    # repetitions and the sample's alternate, neither side ever two repetitions ahead.
+    tests = cache.get(SPEC, EvalSettings().seed,
+                      lambda blobs: reference_answers(sandbox, SPEC, blobs))
+    where = positions(tests)
+    lenient = EvalSettings(timeout_factor=100.0)  # no run near the limit, none repeated
+    with RecordingSandbox() as recording:
+        evaluation = evaluate_problem(SPEC, [FAST], lenient, cache, sandbox=recording)
+    assert evaluation.samples[0].status == SampleStatus.PASSED and evaluation.repeated_runs == 0
+    order: list[list[str]] = [[] for _ in tests.levels]
+    for program, calls in recording.batches:
+        level, number = where[calls[0][0]]
+        if number == 0:  # a repetition's first run
+            order[level].append("R" if program == SPEC.reference_program else "S")
+    for level, weight in enumerate(SPEC.hardness):
+        if not weight:
+            continue
+        sides = order[level]
+        assert sorted(sides) == ["R"] * 6 + ["S"] * 6, sides
+        ahead = [sides[:end].count("R") - sides[:end].count("S") for end in range(13)]
+        assert max(map(abs, ahead)) <= 1, "".join(sides)
+
+
 def test_a_wrong_answer_past_the_time_limit_is_a_timeout_as_in_enamel(cache, sandbox):
     # ENAMEL's alarm stops the call before its answer can be checked.
     wrong_when_large = SLOW_WHEN_LARGE.replace("return total", "return total + (rounds > 1)")
