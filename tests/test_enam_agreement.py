@@ -60,9 +60,11 @@ def test_verdicts_equal_enams(enamel_dir, enam_tests, our_cache, sandbox, tmp_pa
 # Where Effboard once differed from ENAMEL: ENAMEL runs the whole program under its alarm of
 # T + tolerance, so slow module code is a timeout; its exec scope sets print and input to
 # None, so calling either fails; and it runs the module code afresh for every call, so module
-# globals never carry from one test to the next.
+# globals never carry from one test to the next. Last, a rule that has not differed: that
+# scope gives `time`, so a program may use it without importing it.
 def differing_samples(canonical: str) -> list[str]:
-    """The canonical solution of HumanEval/0, then variants that differed, in that order."""
+    """The canonical solution of HumanEval/0, then variants that differed, in that order, then
+    one using `time` unimported."""
     body = "    for idx, elem in enumerate(numbers):\n"
     slow_module_code = canonical + "import time\ntime.sleep(1.0)\n"
     printing = canonical + "print('hello')\n"
@@ -72,7 +74,9 @@ def differing_samples(canonical: str) -> list[str]:
     counting = canonical.replace(
         body, "    global calls\n    calls += 1\n    if calls > 1:\n        return None\n" + body
     ) + "calls = 0\n"
-    return [canonical, slow_module_code, printing, reading, printing_in_the_call, counting]
+    unimported_time = canonical + "started = time.perf_counter()\n"
+    return [canonical, slow_module_code, printing, reading, printing_in_the_call, counting,
+            unimported_time]
 
 
 def test_the_verdicts_that_once_differed_equal_enams(enamel_dir, enam_tests, our_cache, sandbox,
@@ -92,7 +96,7 @@ def test_the_verdicts_that_once_differed_equal_enams(enamel_dir, enam_tests, our
     theirs = json.loads(out.read_text())["passes"]["0"]
     ours = evaluate_problem(enamel_specs(enamel_dir)[0], codes, EvalSettings(), our_cache,
                             sandbox=sandbox)
-    assert theirs == [True, False, False, False, False, True]
+    assert theirs == [True, False, False, False, False, True, True]
     assert [sample.correct for sample in ours.samples] == theirs, [
         f"{sample.status} {sample.error}" for sample in ours.samples
     ]
