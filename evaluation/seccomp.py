@@ -53,6 +53,9 @@ DENIED = (
     # State that outlives the run, outside the files and SysV objects the zygote removes.
     "add_key", "request_key", "keyctl",
     "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    # File times: what a run could still change on the host's device nodes in its /dev
+    # (null, urandom, ...), for a later run, or the host, to read.
+    "utime", "utimes", "futimesat", "utimensat",
     # Namespaces and mounts: another view of the system, or a way out of the sandbox's.
     "unshare", "setns", "chroot", "mount", "umount2", "pivot_root", "mount_setattr",
     "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
@@ -81,6 +84,7 @@ ARCHITECTURES = {
         "add_key": 248, "request_key": 249, "keyctl": 250,
         "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243,
         "mq_notify": 244, "mq_getsetattr": 245,
+        "utime": 132, "utimes": 235, "futimesat": 261, "utimensat": 280,
         "unshare": 272, "setns": 308, "chroot": 161, "mount": 165, "umount2": 166,
         "pivot_root": 155, "mount_setattr": 442, "open_tree": 428, "move_mount": 429,
         "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
@@ -98,11 +102,13 @@ ARCHITECTURES = {
         "_sysctl": 156,
         "clone": 56, "clone3": 435, "personality": 135,
     }, x32_bit=True),
-    # The generic table (asm-generic/unistd.h); iopl, ioperm, uselib and _sysctl do not exist.
+    # The generic table (asm-generic/unistd.h); iopl, ioperm, uselib, _sysctl, utime, utimes
+    # and futimesat do not exist.
     "aarch64": Architecture(0xC00000B7, {
         "add_key": 217, "request_key": 218, "keyctl": 219,
         "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182, "mq_timedreceive": 183,
         "mq_notify": 184, "mq_getsetattr": 185,
+        "utimensat": 88,
         "unshare": 97, "setns": 268, "chroot": 51, "mount": 40, "umount2": 39,
         "pivot_root": 41, "mount_setattr": 442, "open_tree": 428, "move_mount": 429,
         "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,

@@ -846,6 +846,30 @@ READ_ONLY = (
 )
 
 
+# Sets the times of the host's device nodes that the sandbox's /dev holds (read-only mounts
+# do not cover those nodes): a mark for a later run, or the host, to read.
+TOUCH_DEVICES = """import os
+def f(paths):
+    changed = []
+    for path in paths:
+        try:
+            os.utime(path)
+            changed.append(path)
+        except OSError:
+            pass
+    return changed
+"""
+
+
+def test_a_run_cannot_change_the_times_of_the_hosts_device_nodes(sandbox):
+    paths = [f"/dev/{name}" for name in ("null", "zero", "full", "random", "urandom", "tty")]
+    paths = [path for path in paths if os.path.exists(path)]
+    before = {path: os.stat(path).st_mtime_ns for path in paths}
+    result = run(sandbox, TOUCH_DEVICES, paths)
+    assert (result.status, result.output) == ("ok", []), result
+    assert {path: os.stat(path).st_mtime_ns for path in paths} == before
+
+
 def test_dev_and_proc_are_mounted_read_only(sandbox):
     """As root, the sandbox's uid may create nothing in bwrap's /dev (it is root's), read-only
     or not, so the test above passes either way there: only the mount shows it. The peak
