@@ -290,11 +290,9 @@ class ProblemRunner:
         while done < len(tests):
             # A call past ENAMEL's limit as estimated so far ends the child's calls; should the
             # final limit let it pass, the tests left get a child of their own.
-            batch = self._run_level(
-                program, level, done,
-                [self._deadline(level, test) for test in range(done, len(tests))],
-                stop_after=self._stop_after(),
-            )
+            deadlines = [self._deadline(level, test) for test in range(done, len(tests))]
+            batch = self._run_level(program, level, done, deadlines,
+                                    stop_after=self._stop_after())
             for number, run in enumerate(batch, start=done):
                 outcome.peak_memory = max(outcome.peak_memory, run.peak_memory)
                 # Before the answer is checked: ENAMEL's alarm would have fired first.
@@ -305,6 +303,9 @@ class ProblemRunner:
                         self.repeated_runs += 1
                         break  # the rest of the repetition again, in a fresh child
                     failure = SampleStatus.TIMEOUT
+                elif run.status == RunStatus.TIMEOUT and self._killed_early(
+                        deadlines[number - done], level, number):
+                    break  # the rest of the repetition again, under the final T's deadline
                 else:
                     failure = self._failure(run, level, number)
                 if failure is not None:
@@ -332,6 +333,16 @@ class ProblemRunner:
             return False
         self._complete_reference()
         return seconds > self._limit()
+
+    def _killed_early(self, deadline: float, level: int, test: int) -> bool:
+        """Whether a run the sandbox killed at `deadline`, set from T as estimated so far,
+        might yet have been within ENAMEL's final limit, as for any run judged once the
+        reference's repetitions are complete: of the `deadline` (at least) its module code
+        and call took, the allowances are not charged. Once T is final, the deadline leaves
+        the limit half a T and a grace behind, so a run killed again is past it."""
+        self._complete_reference()
+        allowances = self._allowance(level, test) + self._allowance(level, test, module=True)
+        return deadline - allowances <= self._limit()
 
     def _complete_reference(self) -> None:
         for level, weight in enumerate(self.spec.hardness):

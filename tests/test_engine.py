@@ -248,6 +248,32 @@ def test_a_sample_is_judged_against_the_final_time_limit(sandbox, tmp_path):
     assert sample.times[1] < evaluation.timeout
 
 
+# A problem whose reference sleeps 0.15 s on the largest level, so that T is over 0.3 s, and
+# a sample as slow on level 0's tests: within T.
+SLEEPY = ProblemSpec(**{**SPEC.__dict__, "reference_solution": (
+    "    if len(xs) == 80000:\n        time.sleep(0.15)\n" + SPEC.reference_solution)})
+SLEEPS_ON_LEVEL_0 = PROMPT + (
+    "    if len(xs) == 5:\n        time.sleep(0.15)\n"
+    "    return sum(x * x for x in xs)\n"
+)
+
+
+def test_a_sample_is_not_killed_before_the_final_time_limit_is_known(sandbox, tmp_path):
+    # Tests cached with reference times a hundred times too short: on level 0, before the
+    # reference is timed, the sandbox's deadline (half as much again as T estimated so far,
+    # plus some 0.1 s) comes before the sample's calls end, though they are well within the
+    # final T. The run killed there is not a timeout until the final T says so.
+    low = CaseCache(tmp_path)
+    low.get(SLEEPY, STRICT.seed, lambda blobs: [
+        (answer, seconds / 100) for answer, seconds in reference_answers(sandbox, SLEEPY, blobs)
+    ])
+    evaluation = evaluate_problem(SLEEPY, [SLEEPS_ON_LEVEL_0], STRICT, low, sandbox=sandbox)
+    [sample] = evaluation.samples
+    assert sample.status == SampleStatus.PASSED and sample.correct, sample
+    assert 0.15 <= sample.times[0] < evaluation.timeout
+    assert evaluation.timeout > 0.3
+
+
 # SLOW_WHEN_LARGE working sixty times over on the larger levels, claiming a nanosecond a
 # call: past WIDE's limit (some 40 ms here) there, far from it on the smaller levels.
 FORGER_WHEN_LARGE = SLOW_WHEN_LARGE.replace("rounds = 8", "rounds = 60") + FORGED_CLOCK
