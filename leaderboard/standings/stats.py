@@ -12,7 +12,7 @@ import numpy as np
 BOOTSTRAP_SEED = 20250101
 BOOTSTRAP_RESAMPLES = 1000
 # One standard deviation of a problem's eff@1 between re-runs of the same samples: measured
-# at 0.006 (median) and up to 0.13 per problem on an idle 2-core machine (BENCHMARKS.md
+# at 0.01 (median) and up to 0.08 per problem on an idle 2-core machine (BENCHMARKS.md
 # section 5), more on a busy one. A pairwise comparison calls closer differences ties.
 RERUN_NOISE = 0.05
 TIE_Z = 1.96  # two-sided 95%
