@@ -515,19 +515,16 @@ class Sandbox:
             raise ValueError("a run needs at least one call")
         zygote = next(self._turn)
         try:
-            return zygote.run(program, entry_point, calls, stop_after)
-        except RunNotTaken as exc:
-            lost: SandboxLost = exc
-        except SandboxLost as exc:
-            zygote.stop()
-            return [RunResult(RunStatus.KILLED, error=one_line(f"SandboxLost: {exc}"))]
-        # The zygote failed between runs, whatever the last run did to it: this run was not
-        # made, and goes to a fresh zygote.
-        if zygote.stop() == RETIRED_EXIT_CODE:
-            logger.warning("a run changed the sandbox's scheduling or limits; zygote replaced")
-        else:
-            logger.warning("a zygote failed between runs (%s); replaced", lost)
-        try:
+            try:
+                return zygote.run(program, entry_point, calls, stop_after)
+            except RunNotTaken as exc:
+                # The zygote failed between runs, whatever the last run did to it: this run
+                # was not made, and goes to a fresh zygote.
+                if zygote.stop() == RETIRED_EXIT_CODE:
+                    logger.warning("a run changed the sandbox's scheduling or limits; "
+                                   "zygote replaced")
+                else:
+                    logger.warning("a zygote failed between runs (%s); replaced", exc)
             return zygote.run(program, entry_point, calls, stop_after)
         except SandboxLost as exc:
             zygote.stop()

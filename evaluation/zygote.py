@@ -1068,6 +1068,11 @@ def retire() -> None:
     sys.exit(RETIRED_EXIT_CODE)
 
 
+def check_deadline(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise TimeoutError("removing the scratch tree took too long")
+
+
 def remove_tree(parent_fd: int, name: str, deadline: float) -> None:
     """Removes `name` in directory `parent_fd`, a file or a whole tree, whatever the run made
     of it: deeper than any recursion, with paths past PATH_MAX, with directories we may
@@ -1078,8 +1083,7 @@ def remove_tree(parent_fd: int, name: str, deadline: float) -> None:
     TimeoutError past `deadline`, checked before each entry, a file beside the run's own
     directory included: a run can leave millions of those.
     """
-    if time.monotonic() > deadline:
-        raise TimeoutError("removing the scratch tree took too long")
+    check_deadline(deadline)
     if unlink_entry(parent_fd, name):
         return
     fd = open_directory(parent_fd, name)
@@ -1087,8 +1091,7 @@ def remove_tree(parent_fd: int, name: str, deadline: float) -> None:
     pending = [os.listdir(fd)]  # for each, its entries still to remove
     try:
         while True:
-            if time.monotonic() > deadline:
-                raise TimeoutError("removing the scratch tree took too long")
+            check_deadline(deadline)
             if pending[-1]:
                 entry = pending[-1].pop()
                 if unlink_entry(fd, entry):
