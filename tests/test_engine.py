@@ -231,15 +231,22 @@ SLOW_ON_LEVEL_1 = PROMPT + (
 )
 
 
+def cache_with_fast_reference(sandbox, spec, settings, tmp_path) -> CaseCache:
+    """A test cache whose reference times are a hundred times too short, as if made on a
+    faster machine."""
+    cache = CaseCache(tmp_path)
+    cache.get(spec, settings.seed, lambda blobs: [
+        (answer, seconds / 100) for answer, seconds in reference_answers(sandbox, spec, blobs)
+    ])
+    return cache
+
+
 def test_a_sample_is_judged_against_the_final_time_limit(sandbox, tmp_path):
     # Tests cached with reference times a hundred times too short (made on a faster machine,
     # say): until the reference's repetitions on the larger levels are in, T is estimated from
     # level 1's, which SLOW_ON_LEVEL_1 is past. It is judged only once the reference's
     # repetitions are complete, against the final T, which it is within.
-    low = CaseCache(tmp_path)
-    low.get(SPEC, WIDE.seed, lambda blobs: [
-        (answer, seconds / 100) for answer, seconds in reference_answers(sandbox, SPEC, blobs)
-    ])
+    low = cache_with_fast_reference(sandbox, SPEC, WIDE, tmp_path)
     evaluation = evaluate_problem(SPEC, [SLOW_ON_LEVEL_1], WIDE, low, sandbox=sandbox)
     [sample] = evaluation.samples
     assert sample.status == SampleStatus.PASSED and sample.correct, sample
@@ -263,10 +270,7 @@ def test_a_sample_is_not_killed_before_the_final_time_limit_is_known(sandbox, tm
     # reference is timed, the sandbox's deadline (half as much again as T estimated so far,
     # plus some 0.1 s) comes before the sample's calls end, though they are well within the
     # final T. The run killed there is not a timeout until the final T says so.
-    low = CaseCache(tmp_path)
-    low.get(SLEEPY, STRICT.seed, lambda blobs: [
-        (answer, seconds / 100) for answer, seconds in reference_answers(sandbox, SLEEPY, blobs)
-    ])
+    low = cache_with_fast_reference(sandbox, SLEEPY, STRICT, tmp_path)
     evaluation = evaluate_problem(SLEEPY, [SLEEPS_ON_LEVEL_0], STRICT, low, sandbox=sandbox)
     [sample] = evaluation.samples
     assert sample.status == SampleStatus.PASSED and sample.correct, sample

@@ -11,7 +11,7 @@ import pytest
 
 from evaluation import sandbox as sandbox_module
 from evaluation.sandbox import Sandbox, UnsafeOutput, decode_output
-from evaluation.seccomp import ARCHITECTURES
+from tests.test_sandbox_hostile import SYSCALL_PROBE, SYSCALLS, needs_syscall_table
 
 HAS_BWRAP = shutil.which("bwrap") is not None
 
@@ -486,24 +486,13 @@ def test_decode_output_refuses_anything_else(blob):
         decode_output(blob)
 
 
-# Arguments that make each call harmless, or fail for another reason, where it is allowed.
-DENIED_CALLS = (
-    "import ctypes, os\n"
-    "libc = ctypes.CDLL(None, use_errno=True)\n"
-    "def f(calls):\n"
-    "    refused = {}\n"
-    "    for name, (number, *args) in calls.items():\n"
-    "        args = [os.getpid() if arg == 'self' else arg for arg in args]\n"
-    "        result = libc.syscall(number, *args)\n"
-    "        refused[name] = result, ctypes.get_errno() if result == -1 else 0\n"
-    "    return refused\n"
-)
-SYSCALLS = getattr(ARCHITECTURES.get(os.uname().machine), "syscalls", None)
+DENIED_CALLS = SYSCALL_PROBE + "def f(calls):\n    return outcomes(calls)\n"
 
 
-@pytest.mark.skipif(SYSCALLS is None, reason="no system call table here")
+@needs_syscall_table
 def test_denied_system_calls_fail_with_eperm_under_either_isolation(sandbox):
     """The seccomp filter is all that stands between a sample and these calls under rlimits."""
+    # Arguments that make each call harmless, or fail for another reason, where it is allowed.
     calls = {
         "execve": (SYSCALLS["execve"], 0, 0, 0),
         "ptrace": (SYSCALLS["ptrace"], 2, "self", 0, 0),  # PEEKDATA: not a tracee

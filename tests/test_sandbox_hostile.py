@@ -1042,15 +1042,23 @@ def test_processes_are_capped_per_sandbox_even_where_rlimits_do_not_bind():
         assert run(box, FORKING, 4).output == (4, None)  # the next run may fork again
 
 
-DENIED_CALLS = (
-    "import concurrent.futures, ctypes, os\n"
+# Makes each call of `calls` ({name: (number, *args)}, 'self' for our pid) by number: what
+# each returned, and its errno.
+SYSCALL_PROBE = (
+    "import ctypes, os\n"
     "libc = ctypes.CDLL(None, use_errno=True)\n"
-    "def f(calls):\n"
-    "    refused = {}\n"
+    "def outcomes(calls):\n"
+    "    made = {}\n"
     "    for name, (number, *args) in calls.items():\n"
     "        args = [os.getpid() if arg == 'self' else arg for arg in args]\n"
     "        result = libc.syscall(number, *args)\n"
-    "        refused[name] = result, ctypes.get_errno() if result == -1 else 0\n"
+    "        made[name] = result, ctypes.get_errno() if result == -1 else 0\n"
+    "    return made\n"
+)
+DENIED_CALLS = SYSCALL_PROBE + (
+    "import concurrent.futures\n"
+    "def f(calls):\n"
+    "    refused = outcomes(calls)\n"
     "    with concurrent.futures.ThreadPoolExecutor(4) as pool:\n"
     "        squares = sum(pool.map(lambda n: n * n, range(100)))\n"
     "    pid = os.fork()\n"
