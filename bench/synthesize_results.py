@@ -72,7 +72,6 @@ def synthesize(models: int, problems: int, seed: int) -> int:
         Submission.objects.bulk_create(
             Submission(
                 model_id=model_ids[model.slug],
-                upload=b"",
                 upload_name="synthetic.json",
                 format="enamel-json",
                 samples_per_problem=1,

@@ -215,9 +215,6 @@ def _progress_reporter() -> Callable[[int, int], None]:
 
 
 def _current(submission_id: int, run: int, lock: bool = False) -> Submission | None:
-    """The submission if this run of it is still queued or running; else None. Never its
-    upload: a job reads only its problem's SubmissionSamples row."""
+    """The submission if this run of it is still queued or running; else None."""
     submissions = Submission.objects.select_for_update() if lock else Submission.objects
-    return (
-        submissions.filter(pk=submission_id, run=run, status__in=ACTIVE).defer("upload").first()
-    )
+    return submissions.filter(pk=submission_id, run=run, status__in=ACTIVE).first()

@@ -39,7 +39,6 @@ class Submission(models.Model):
         HIDDEN = "hidden"
 
     model = models.ForeignKey(LanguageModel, on_delete=models.CASCADE, related_name="submissions")
-    upload = models.BinaryField(help_text="The uploaded file, byte for byte")
     upload_name = models.CharField(max_length=255)
     format = models.CharField(max_length=20)  # enamel-json, evalplus-jsonl, evalplus-zip
     temperature = models.FloatField(null=True, blank=True)
@@ -80,6 +79,20 @@ class Submission(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("leaderboard:submission", args=[self.pk])
+
+
+class SubmissionFile(models.Model):
+    """The uploaded file, byte for byte, in a row of its own: SQLite rewrites a whole row at
+    every UPDATE, so in the submission's row a file of many MiB would be copied again at each
+    job's progress write; and no query for a submission loads it unless it asks."""
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, primary_key=True, related_name="file"
+    )
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return str(self.submission_id)
 
 
 class SubmissionSamples(models.Model):

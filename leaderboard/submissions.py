@@ -32,6 +32,7 @@ from leaderboard.models import (
     LanguageModel,
     ProblemResult,
     Submission,
+    SubmissionFile,
     SubmissionSamples,
 )
 from problems.models import Problem, problem_set_hash
@@ -45,7 +46,6 @@ RETRIES = 2
 PROGRESS_META_KEY = "samples"
 # Rows per INSERT when an upload is stored: a few MiB a statement at most.
 _STORE_BATCH = 20
-_NOT_UPLOAD = [field.name for field in Submission._meta.concrete_fields if field.name != "upload"]
 # Jobs in these states will still run: enqueueing them again would duplicate work.
 _LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
@@ -64,7 +64,6 @@ def create_submission(
     parsed = _parse(filename, data, active)
     submission = Submission(
         model=model,
-        upload=bytes(data),
         upload_name=filename,
         format=parsed.format,
         samples_per_problem=parsed.n_samples,
@@ -75,6 +74,7 @@ def create_submission(
     _plan(submission, parsed, active)
     with transaction.atomic():  # the submission and its samples, or nothing
         submission.save()
+        SubmissionFile.objects.create(submission=submission, data=bytes(data))
         _store_samples(submission, parsed)
         transaction.on_commit(lambda: _enqueue_or_log(submission))
     return submission
@@ -84,9 +84,9 @@ def reevaluate_submission(submission: Submission) -> Submission:
     """Drops the results and evaluates again under the current problem set, in a new run
     (jobs of earlier runs then do nothing). SampleFormatError if the file no longer fits it."""
     active = list(Problem.objects.filter(active=True))
-    parsed = _parse(submission.upload_name, bytes(submission.upload), active)
+    parsed = _parse(submission.upload_name, uploaded_file(submission), active)
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().defer("upload").get(pk=submission.pk)
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
         old_job_ids = _job_ids(locked)
         locked.results.all().delete()
         locked.chunks.all().delete()
@@ -118,7 +118,7 @@ def cancel_submission(submission: Submission) -> bool:
     cancelled = Submission.objects.filter(pk=submission.pk, status__in=ACTIVE).update(
         status=Submission.Status.CANCELLED, finished=timezone.now()
     )
-    refresh(submission)
+    submission.refresh_from_db()
     if cancelled:
         _cancel_jobs_or_log(_job_ids(submission))
     return bool(cancelled)
@@ -163,7 +163,7 @@ def enqueue_submission(submission: Submission) -> int:
 def requeue_stalled() -> int:
     """Enqueues the missing jobs of every queued or running submission; how many were added."""
     added = 0
-    active = Submission.objects.filter(status__in=ACTIVE).defer("upload").order_by("created")
+    active = Submission.objects.filter(status__in=ACTIVE).order_by("created")
     for submission in active:
         try:
             added += enqueue_submission(submission)
@@ -179,7 +179,7 @@ def submission_progress(submission: Submission) -> dict:
     `done` counts finished problems; `percent` counts samples: those in landed chunks and
     those done in chunks being evaluated right now.
     """
-    refresh(submission)
+    submission.refresh_from_db()
     done, total = submission.problems_done, submission.problems_total
     samples = submission.samples_total
     running = submission.status == Submission.Status.RUNNING
@@ -213,7 +213,13 @@ def read_samples(submission: Submission) -> ParsedSamples:
     any problem known (active or not) is accepted, as the file was checked against the
     active ones when it was queued."""
     problems = list(Problem.objects.all())
-    return _parse(submission.upload_name, bytes(submission.upload), problems)
+    return _parse(submission.upload_name, uploaded_file(submission), problems)
+
+
+def uploaded_file(submission: Submission) -> bytes:
+    """The file as uploaded (empty if it was never stored: a submission made by hand)."""
+    data = SubmissionFile.objects.filter(submission=submission).values_list("data", flat=True)
+    return bytes(data.first() or b"")
 
 
 def ensure_samples_stored(submission: Submission) -> None:
@@ -223,20 +229,14 @@ def ensure_samples_stored(submission: Submission) -> None:
         return
     parsed = read_samples(submission)
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().defer("upload").get(pk=submission.pk)
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if locked.stored_samples.exists():
             return
         _store_samples(locked, parsed)
         locked.samples_total = _samples_total(locked, parsed)
         locked.samples_done = sum(locked.results.values_list("n", flat=True))
         locked.save(update_fields=["samples_total", "samples_done"])
-    refresh(submission)
-
-
-def refresh(submission: Submission) -> None:
-    """Reloads the submission from the database, all but its upload (up to 50 MiB, read
-    only to store it per problem)."""
-    submission.refresh_from_db(fields=_NOT_UPLOAD)
+    submission.refresh_from_db()
 
 
 def chunk_count(n: int, chunk_samples: int) -> int:

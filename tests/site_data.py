@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from evaluation.metrics import level_efficiency, problem_metrics, sample_efficiency
 from evaluation.results import SampleStatus
 from evaluation.scoring import timeout_seconds
-from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.models import LanguageModel, ProblemResult, Submission, SubmissionFile
 from leaderboard.standings.queries import KS
 from problems.models import Problem, Tag, problem_set_hash
 
@@ -34,7 +34,6 @@ def make_submission(
 ) -> Submission:
     submission = Submission.objects.create(
         model=model,
-        upload=upload,
         upload_name="samples.json",
         format="enamel-json",
         status=status,
@@ -42,6 +41,7 @@ def make_submission(
         problem_set_hash="an-older-problem-set" if stale else problem_set_hash(),
         submitter=submitter,
     )
+    SubmissionFile.objects.create(submission=submission, data=upload)
     # created is auto_now_add: set it afterwards to order submissions in time.
     created = timezone.now() - timedelta(days=days_ago)
     Submission.objects.filter(pk=submission.pk).update(created=created, finished=created)

@@ -17,7 +17,6 @@ def publish(name: str, effs: list[float], **model_fields) -> Submission:
     model = LanguageModel.objects.create(name=name, slug=name.lower(), **model_fields)
     submission = Submission.objects.create(
         model=model,
-        upload=b"[]",
         upload_name="s.json",
         status=Submission.Status.DONE,
         visibility=Submission.Visibility.PUBLISHED,

@@ -17,7 +17,6 @@ def model() -> LanguageModel:
     ]:
         Submission.objects.create(
             model=model,
-            upload=b"[]",
             upload_name="s.json",
             status=Submission.Status.DONE,
             visibility=visibility,

@@ -17,7 +17,6 @@ def owner():
 def submission(owner) -> Submission:
     return Submission.objects.create(
         model=LanguageModel.objects.create(name="Coder 7B", slug="coder-7b"),
-        upload=b"[]",
         upload_name="samples.json",
         submitter=owner,
         status=Submission.Status.DONE,

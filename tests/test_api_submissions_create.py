@@ -110,7 +110,7 @@ def test_rate_limit_is_429_shared_with_the_form(client: Client, user, token, set
     settings.UPLOAD_RATE_LIMIT = "2/hour"
     model = LanguageModel.objects.create(name="Coder 7B", slug="coder-7b")
     # One upload through the web form counts as much as one through the API.
-    Submission.objects.create(model=model, upload=b"", upload_name="x.json", submitter=user)
+    Submission.objects.create(model=model, upload_name="x.json", submitter=user)
     assert upload(client, token).status_code == 201
     response = upload(client, token)
     assert response.status_code == 429

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from leaderboard.models import SubmissionFile, SubmissionSamples
 from tests.factories import make_problem
 from tests.site_data import (
     add_result,
@@ -55,10 +56,19 @@ def test_failure_reason_and_code_are_escaped(client, submission):
 
 
 def test_unreadable_upload_still_shows_the_result(client, submission):
-    submission.upload = b"not json"
-    submission.save()
+    SubmissionFile.objects.filter(submission=submission).update(data=b"not json")
     html = client.get(url(submission)).content.decode()
     assert "no longer yields this sample" in html and "75.0%" in html
+
+
+def test_code_comes_from_the_samples_the_jobs_ran(client, submission):
+    # Stored per problem when queued: the file (up to 50 MiB) is not parsed for one sample.
+    SubmissionFile.objects.filter(submission=submission).update(data=b"not json")
+    ran = "def f3(x):\n    return list(reversed(sorted(x)))\n"
+    SubmissionSamples.objects.create(submission=submission, task_id="HumanEval/3", n=2,
+                                     codes=[ran, CODE[1]])
+    html = client.get(url(submission)).content.decode()
+    assert "reversed" in html and "no longer yields" not in html
 
 
 @pytest.mark.parametrize("task_index, number", [(3, 2), (4, 0), (99, 0)])

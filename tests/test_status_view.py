@@ -18,7 +18,6 @@ def submission(owner) -> Submission:
     model = LanguageModel.objects.create(name="Coder <7B>", slug="coder-7b")
     return Submission.objects.create(
         model=model,
-        upload=b"[]",
         upload_name="samples.json",
         submitter=owner,
         status=Submission.Status.RUNNING,

@@ -12,6 +12,7 @@ from leaderboard.models import (
     LanguageModel,
     ProblemResult,
     Submission,
+    SubmissionFile,
     SubmissionSamples,
 )
 from leaderboard.submissions import (
@@ -67,17 +68,17 @@ def test_upload_is_stored_per_problem(model) -> None:
 
 def test_a_job_reads_only_its_stored_problem(submission) -> None:
     # The file itself is no longer readable: a job that parsed it would fail.
-    Submission.objects.filter(pk=submission.pk).update(upload=b"not json")
+    SubmissionFile.objects.filter(submission=submission).update(data=b"not json")
     problem = Problem.objects.get(index=0)
     with CaptureQueriesContext(connection) as queries:
         evaluate_chunk_job(submission.pk, problem.pk, 0, submission.run)
     assert ProblemResult.objects.get(submission=submission, problem=problem).c == 1
     # Nor is the file read from the database (up to 50 MiB a read).
     assert queries.captured_queries
-    assert not [q for q in queries.captured_queries if '"upload"' in q["sql"]]
+    assert not [q for q in queries.captured_queries if "submissionfile" in q["sql"]]
     with CaptureQueriesContext(connection) as queries:
         submission_progress(submission)
-    assert not [q for q in queries.captured_queries if '"upload"' in q["sql"]]
+    assert not [q for q in queries.captured_queries if "submissionfile" in q["sql"]]
 
 
 def test_a_job_run_twice_writes_one_result(submission) -> None:

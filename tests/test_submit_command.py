@@ -34,7 +34,7 @@ def test_submit_wait_prints_id_progress_and_metrics(queue_env, tmp_path) -> None
     submission_id, metrics = out.getvalue().split("\n", 1)
     submission = Submission.objects.get(pk=int(submission_id))
     assert submission.model == LanguageModel.objects.get(name="Coder 7B", slug="coder-7b")
-    assert bytes(submission.upload) == path.read_bytes()
+    assert bytes(submission.file.data) == path.read_bytes()
     assert (submission.status, submission.format) == ("done", "enamel-json")
     assert json.loads(metrics) == submission.metrics
     assert submission.metrics["pass@1"] == pytest.approx(1 / 3)

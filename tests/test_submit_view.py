@@ -156,7 +156,7 @@ def test_user_input_is_escaped(logged_in: Client) -> None:
 def test_rate_limit(logged_in: Client, model, user, settings) -> None:
     settings.UPLOAD_RATE_LIMIT = "2/hour"
     for _ in range(2):
-        Submission.objects.create(model=model, upload=b"", upload_name="x.json", submitter=user)
+        Submission.objects.create(model=model, upload_name="x.json", submitter=user)
     response = post(logged_in, good_file(), model=model.pk)
     assert response.status_code == 200
     assert b"limit of 2 uploads per hour" in response.content
@@ -167,7 +167,7 @@ def test_rate_limit(logged_in: Client, model, user, settings) -> None:
 def test_other_users_uploads_do_not_count(logged_in: Client, model, settings) -> None:
     settings.UPLOAD_RATE_LIMIT = "1/hour"
     other = get_user_model().objects.create_user("bob")
-    Submission.objects.create(model=model, upload=b"", upload_name="x.json", submitter=other)
+    Submission.objects.create(model=model, upload_name="x.json", submitter=other)
     assert post(logged_in, good_file(), model=model.pk).status_code == 302
 
 

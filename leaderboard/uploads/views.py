@@ -58,7 +58,7 @@ def earlier_upload(model: LanguageModel, upload: UploadedFile, user) -> Submissi
     content = upload.read()
     upload.seek(0)
     # Compared in the database, byte for byte: no stored hash to keep in step.
-    earlier = visible_submissions(user).filter(model=model, upload=content).defer("upload")
+    earlier = visible_submissions(user).filter(model=model, file__data=content)
     return earlier.order_by("-created").first()
 
 
@@ -68,7 +68,6 @@ def mine(request: HttpRequest) -> HttpResponse:
     submissions = (
         Submission.objects.filter(submitter_id=request.user.pk)
         .select_related("model")
-        .defer("upload")
     )
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
     return render(request, "leaderboard/my_submissions.html", {"page": page})
