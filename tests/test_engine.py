@@ -278,6 +278,77 @@ def test_a_sample_is_not_killed_before_the_final_time_limit_is_known(sandbox, tm
     assert evaluation.timeout > 0.3
 
 
+# FAST, but half a T slower (0.15 s, SLEEPY's T being some 0.3 s) on each call of level 1:
+# well short of ENAMEL's limit, far beyond noise.
+SLEEPS_ON_LEVEL_1 = SLEEPS_ON_LEVEL_0.replace("len(xs) == 5", "len(xs) == 20000")
+
+
+def test_a_delay_short_of_the_limit_is_charged_not_repeated(cache):
+    # A run is made again only when the sandbox could not make it, killed it before T was
+    # final, or only the zygote's clock puts it past the limit: a sample merely slow, within
+    # the limit, is charged its delay as it came, each repetition run once, and its
+    # efficiency drops.
+    settings = EvalSettings(repetitions=2)  # every repetition sleeps alike: two are enough
+    with RecordingSandbox() as sandbox:
+        evaluation = evaluate_problem(SLEEPY, [FAST, SLEEPS_ON_LEVEL_1], settings, cache,
+                                      sandbox=sandbox)
+    fast, slow = evaluation.samples
+    assert slow.status == SampleStatus.PASSED and slow.correct, slow
+    assert evaluation.repeated_runs == 0
+    program = SLEEPY.sample_program(SLEEPS_ON_LEVEL_1)
+    runs = [calls for ran, calls in sandbox.batches if ran == program]
+    assert len(runs) == 1 + 3 * settings.repetitions  # a child a repetition, none again
+    assert all(run.status == "ok" for calls in runs for _, run in calls)  # none killed
+    assert 0.15 <= slow.times[1] < evaluation.timeout
+    # Charged in full: level 1's efficiency is at most what T less the delay leaves.
+    timeout, reference = evaluation.timeout, evaluation.reference_times[1]
+    assert slow.levels[1] <= (timeout - 0.15) / (timeout - reference) < fast.levels[1]
+    assert slow.efficiency < fast.efficiency
+
+
+class SlowedOnceSandbox(RecordingSandbox):
+    """A real sandbox where the `slowed`-th run of `program` runs `instead`: the same sample,
+    slower inside its calls on that one repetition. (Nothing in a sample's process tells one
+    repetition from another, so the repetition is picked from outside.)"""
+
+    def __init__(self, program: str, instead: str, slowed: int) -> None:
+        super().__init__()
+        self.program, self.instead, self.slowed = program, instead, slowed
+        self.runs_of_program = 0
+
+    def run_calls(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
+                  stop_after: float | None = None) -> list[RunResult]:
+        if program == self.program:
+            self.runs_of_program += 1
+            if self.runs_of_program == self.slowed:
+                program = self.instead
+        return super().run_calls(program, entry_point, calls, stop_after)
+
+
+def test_one_slow_repetition_short_of_the_limit_is_charged_in_its_place(cache, sandbox):
+    # FAST, but its fourth run (level 1's third repetition) is SLEEPS_ON_LEVEL_1's: half a T
+    # more on each call, short of the limit. Those times are charged where they came, not
+    # thrown away for a faster run (a sample could hide its slow runs so): the Hodges-Lehmann
+    # estimate over the repetitions is what absorbs one slow repetition.
+    settings = EvalSettings()
+    tests = cache.get(SLEEPY, settings.seed,
+                      lambda blobs: reference_answers(sandbox, SLEEPY, blobs))
+    program = SLEEPY.sample_program(FAST)
+    with SlowedOnceSandbox(program, SLEEPY.sample_program(SLEEPS_ON_LEVEL_1), 4) as slowed:
+        runner = ProblemRunner(SLEEPY, tests, settings, slowed)
+        runner.finish_reference(needed=True)  # T final from the first run on, for clarity
+        outcome = runner.run_sample(FAST)
+    assert outcome.stop is None, outcome
+    assert runner.repeated_runs == 0
+    assert slowed.runs_of_program == sum(runner.repetitions)  # none made again
+    # The slowed repetition's times carry the delay, every one, and no other's does.
+    delayed = [[[seconds >= 0.15 for seconds in test] for test in level]
+               for level in outcome.times]
+    assert delayed == [[[level == 1 and repetition == 2 for repetition in range(reps)]
+                        for _ in tests.levels[level].tests]
+                       for level, reps in enumerate(runner.repetitions)], outcome.times
+
+
 # SLOW_WHEN_LARGE working sixty times over on the larger levels, claiming a nanosecond a
 # call: past WIDE's limit (some 40 ms here) there, far from it on the smaller levels.
 FORGER_WHEN_LARGE = SLOW_WHEN_LARGE.replace("rounds = 8", "rounds = 60") + FORGED_CLOCK
