@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from leaderboard.jobs import aggregate_submission_job
-from leaderboard.models import LanguageModel, ProblemResult, Submission
+from leaderboard.models import LanguageModel, ProblemResult, Submission, SubmissionFile
 from leaderboard.standings.leaderboard_cache import cached, current_version
 from leaderboard.submissions import reevaluate_submission
 from problems.models import Problem, Tag, problem_set_hash
@@ -55,7 +55,6 @@ def submit(
     model, _ = LanguageModel.objects.get_or_create(name=name, defaults={"slug": name.lower()})
     submission = Submission.objects.create(
         model=model,
-        upload=enamel_json({0: [solution(0)]}),
         upload_name="samples.json",
         format="enamel-json",
         status=status,
@@ -66,6 +65,7 @@ def submit(
         # The admin publishes only results that ran isolated.
         environment={"isolation": "bubblewrap"},
     )
+    SubmissionFile.objects.create(submission=submission, data=enamel_json({0: [solution(0)]}))
     ProblemResult.objects.create(
         submission=submission,
         problem=problem,
