@@ -711,13 +711,15 @@ def forger(figure: str, body: str) -> str:
 
 
 # Five times the work of FAST, claiming a negative, zero, not-a-number or later-than-possible
-# time; on level 0 (five numbers), a sleep past ENAMEL's limit there (T + tolerance, some 20 ms
-# on this problem) but short of the sandbox's kill, while claiming none.
+# time; on level 0 (five numbers), a sleep of 80 ms past ENAMEL's limit there (T + tolerance,
+# some 16 ms on this problem; of the 80 ms, 2 ms is allowed on level 0, so it stays past it
+# until the reference's slowest test takes 34 ms) but short of the sandbox's kill (half a T
+# more, plus over 114 ms), while claiming none.
 FIVE_TIMES = (
     "def sum_squares(xs):\n"
     "    if len(xs) < 100:\n"
     "        import time\n"
-    "        time.sleep(0.05)\n"
+    "        time.sleep(0.08)\n"
     "    for _ in range(5):\n"
     "        total = sum(x * x for x in xs)\n"
     "    return total\n"
