@@ -216,6 +216,19 @@ def read_samples(submission: Submission) -> ParsedSamples:
     return _parse(submission.upload_name, uploaded_file(submission), problems)
 
 
+def sample_codes(submission: Submission, task_id: str) -> list[str] | None:
+    """A problem's samples as its jobs ran them: its stored row, else (a submission queued
+    before samples were stored per problem) the file parsed again; None if that fails."""
+    stored = submission.stored_samples.filter(task_id=task_id)
+    codes = stored.values_list("codes", flat=True).first()
+    if codes is not None:
+        return list(codes)
+    try:
+        return read_samples(submission).samples.get(task_id, [])
+    except SampleFormatError:
+        return None
+
+
 def uploaded_file(submission: Submission) -> bytes:
     """The file as uploaded (empty if it was never stored: a submission made by hand)."""
     data = SubmissionFile.objects.filter(submission=submission).values_list("data", flat=True)

@@ -1,11 +1,10 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from evaluation.api import SampleFormatError, parse_samples
 from leaderboard.models import ProblemResult, Submission
 from leaderboard.standings import profiles
 from leaderboard.standings.queries import OUTCOME_LABELS, outcome, visible_submissions
-from leaderboard.submissions import uploaded_file
+from leaderboard.submissions import sample_codes
 from problems.highlighting import python_html
 from problems.models import Problem
 
@@ -63,18 +62,8 @@ def sample_detail(request: HttpRequest, pk: int, task_index: int, sample_no: int
 
 
 def _code(submission: Submission, problem: Problem, sample_no: int) -> tuple[str | None, bool]:
-    """The sample's code as the jobs ran it: the problem's stored samples, else (a submission
-    stored before them) the uploaded file parsed again; and whether it could not be read."""
-    codes = submission.stored_samples.filter(task_id=problem.task_id).values_list(
-        "codes", flat=True
-    ).first()
-    if codes is None:
-        # Completion-style samples were turned into programs with the prompts: do it again.
-        prompts = dict(Problem.objects.values_list("task_id", "prompt"))
-        try:
-            parsed = parse_samples(submission.upload_name, uploaded_file(submission),
-                                   prompts=prompts)
-        except SampleFormatError:
-            return None, True
-        codes = parsed.samples.get(problem.task_id, [])
-    return (codes[sample_no], False) if sample_no < len(codes) else (None, True)
+    """The sample's code as the jobs ran it, and whether it could not be read."""
+    codes = sample_codes(submission, problem.task_id)
+    if codes is None or sample_no >= len(codes):
+        return None, True
+    return codes[sample_no], False
