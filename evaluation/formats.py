@@ -16,9 +16,11 @@ what is wrong and where; entries and samples are numbered from 0, lines from 1.
 import codecs
 import io
 import json
+import lzma
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -26,10 +28,15 @@ ENAMEL_JSON = "enamel-json"
 EVALPLUS_JSONL = "evalplus-jsonl"
 EVALPLUS_ZIP = "evalplus-zip"
 
-# Capped digit counts keep int() away from Python's 4300-digit conversion limit.
-_INDEX = re.compile(r"\d{1,6}")
-_TASK_ID = re.compile(r"HumanEval/(\d{1,6})")
-_ZIP_MEMBER = re.compile(r"(?:[^/]+/)?HumanEval_(\d{1,6})/(\d{1,6})\.py")
+# Capped digit counts keep int() away from Python's 4300-digit conversion limit. Digits are
+# ASCII ([0-9], not \d: int() reads "٣" as 3) and a problem index is written as EvalPlus
+# writes it (no leading zero), so "HumanEval/٣" or "HumanEval/03" is not taken for another id.
+_INDEX = re.compile(r"0|[1-9][0-9]{0,5}")
+_TASK_ID = re.compile(r"HumanEval/(0|[1-9][0-9]{0,5})")
+_ZIP_MEMBER = re.compile(r"(?:[^/]+/)?HumanEval_(0|[1-9][0-9]{0,5})/([0-9]{1,6})\.py")
+# Text no database stores and no program can be: PostgreSQL refuses NUL in text and JSON, and a
+# lone surrogate (which a JSON "\ud800" escape makes) cannot be encoded as UTF-8 at all.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty one
 _JSON_TYPE_NAMES = {
     type(None): "null",
@@ -121,6 +128,12 @@ class _Collector:
         task_id = f"HumanEval/{index}"
         if self.known is not None and task_id not in self.known:
             raise SampleFormatError(f"{where}: {task_id}: unknown task id")
+        bad = _UNSTORABLE.search(code)
+        if bad:
+            what = "a NUL character" if bad[0] == "\x00" else "a lone surrogate"
+            raise SampleFormatError(
+                f"{where}: code contains {what} ({bad[0]!r} at character {bad.start()})"
+            )
         self.samples.setdefault(index, []).append(code)
 
     def result(self, format_name: str, prompts_applied: int = 0) -> ParsedSamples:
@@ -143,7 +156,7 @@ def _read_enamel_list(document: list[object], collector: _Collector) -> None:
 def _read_enamel_dict(document: dict[str, object], collector: _Collector) -> None:
     entries = {}
     for key, entry in document.items():
-        if not _INDEX.fullmatch(key) or str(int(key)) != key:
+        if not _INDEX.fullmatch(key):
             raise SampleFormatError(f'key {_shown(key)}: must be a problem index such as "0"')
         entries[int(key)] = entry
     for index in sorted(entries):
@@ -207,7 +220,9 @@ def _read_jsonl(text: str, collector: _Collector, prompts: Mapping[str, str]) ->
 def _read_zip(data: bytes, collector: _Collector, max_bytes: int) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+    # NotImplementedError: a member that declares a newer zip version than zipfile reads.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError,
+            EOFError) as exc:
         raise SampleFormatError(f"not a valid zip archive ({_one_line(exc)})") from None
     with archive:
         found = _read_zip_members(archive, max_bytes)
@@ -228,8 +243,10 @@ def _read_zip_members(
             f"zip expands to {_megabytes(declared)}, at most {_megabytes(max_bytes)} allowed"
         )
     found: dict[tuple[int, int], tuple[str, str]] = {}
-    for info in members:
+    for position, info in enumerate(members):
         name = info.filename
+        if not name:  # zipfile cuts a name at its first NUL; ZipInfo.is_dir() fails on ""
+            raise SampleFormatError(f"zip member {position}: has no name")
         where = f"zip member {_shown(name, quote=False)}"
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
@@ -249,7 +266,9 @@ def _read_zip_members(
             raise SampleFormatError(f"{where}: same sample as zip member {found[key][0]}")
         try:
             content = archive.read(info)
-        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError) as exc:
+        # zlib.error and lzma.LZMAError: corrupt compressed data (bz2 raises OSError).
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError,
+                zlib.error, lzma.LZMAError) as exc:
             raise SampleFormatError(f"{where}: cannot be read ({_one_line(exc)})") from None
         found[key] = (_shown(name, quote=False), _decode(content, where))
     return found
@@ -266,7 +285,10 @@ def _decode(data: bytes, where: str) -> str:
 
 def _whole_document(text: str) -> object:
     """The text as one JSON document, or None when it is JSON Lines."""
-    first = text.lstrip()[0]
+    stripped = text.lstrip()
+    if not stripped:  # only whitespace that bytes.strip() does not know, such as U+00A0
+        raise SampleFormatError("file is empty")
+    first = stripped[0]
     if first not in "[{":
         raise SampleFormatError(
             "not a sample file: expected a JSON list or object, JSON Lines or a zip archive"
@@ -275,7 +297,7 @@ def _whole_document(text: str) -> object:
         return _loads(text)
     except SampleFormatError:
         # Several objects, one a line, is JSON Lines: its reader reports errors by line.
-        first_line = text.lstrip().split("\n", 1)[0]
+        first_line = stripped.split("\n", 1)[0]
         if first == "{" and isinstance(_loads_or_none(first_line), dict):
             return None
         raise

@@ -80,8 +80,10 @@ def test_session_without_csrf_token_is_403(user) -> None:
         (b"{not json", "not valid JSON"),
         (enamel_json({5: [solution(0)]}), "HumanEval/5: unknown task id"),
         (enamel_json({0: [solution(0)] * 201}), "201 samples, at most 200 allowed"),
+        ("\u00a0\n".encode(), "file is empty"),  # once a 500
+        (b'[["def f(): pass\\ud800"]]', "code contains a lone surrogate"),  # once stored
     ],
-    ids=["garbage", "unknown-task", "too-many-samples"],
+    ids=["garbage", "unknown-task", "too-many-samples", "unicode-blank", "surrogate"],
 )
 def test_bad_file_is_400_with_one_line(client: Client, token: str, data: bytes, message: str):
     response = upload(client, token, data)

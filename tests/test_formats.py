@@ -42,6 +42,21 @@ def jsonl(*rows: object) -> bytes:
     return "\n".join(json.dumps(row) for row in rows).encode()
 
 
+def damaged_zip(compression: int, garbage_from: int = 0, extract_version: int = 20) -> bytes:
+    """One member HumanEval_3/0.py whose compressed data is 0xff from byte garbage_from on
+    (past its end: intact), declaring that it needs zip version extract_version to extract."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("HumanEval_3/0.py")
+        info.extract_version = extract_version
+        archive.writestr(info, b"x = 1\n" * 100, compression)
+    data = bytearray(buffer.getvalue())
+    start = 30 + len(info.filename)  # the local header, then the name, then the data
+    for at in range(start + garbage_from, start + info.compress_size):
+        data[at] = 0xFF
+    return bytes(data)
+
+
 @pytest.mark.parametrize(
     "name", ["enamel-references.json", "humaneval-canonical.json", "humanevalplus-canonical.json"]
 )
@@ -116,8 +131,15 @@ def test_zip_orders_samples_numerically_under_a_top_folder():
 
 sample_sets = st.dictionaries(
     st.integers(0, 163).map(lambda index: f"HumanEval/{index}"),
-    # A leading byte order mark is dropped from zip members, as Python itself ignores it.
-    st.lists(st.text().filter(lambda code: not code.startswith("\ufeff")), min_size=1, max_size=5),
+    # A leading byte order mark is dropped from zip members, as Python itself ignores it; NUL
+    # is refused (test_bad_input_gives_one_line_naming_the_place).
+    st.lists(
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00")).filter(
+            lambda code: not code.startswith("\ufeff")
+        ),
+        min_size=1,
+        max_size=5,
+    ),
     min_size=1,
     max_size=5,
 )
@@ -168,6 +190,8 @@ BAD_INPUTS = [
     # (data, keyword arguments, the exact message)
     (b"", {}, "file is empty"),
     (codecs.BOM_UTF8 + b" \n", {}, "file is empty"),
+    # Whitespace to str.strip() but not to bytes.strip().
+    ("\u00a0\n\u3000\x1c".encode(), {}, "file is empty"),
     (b" " * (2 * MB), {"max_bytes": MB}, "file is 2.0 MB, at most 1.0 MB allowed"),
     (b'[\n["a"],\n["\xff"]]', {}, "file: not valid UTF-8 at line 3"),
     (
@@ -248,7 +272,70 @@ BAD_INPUTS = [
         {"known_task_ids": {"HumanEval/0"}},
         "line 1: HumanEval/999: unknown task id",
     ),
+    (
+        jsonl({"task_id": "HumanEval/\u0663", "solution": "a"}),  # an Arabic-Indic 3
+        {},
+        "line 1: task id 'HumanEval/\u0663' is not HumanEval/N",
+    ),
+    (
+        jsonl({"task_id": "HumanEval/03", "solution": "a"}),
+        {},
+        "line 1: task id 'HumanEval/03' is not HumanEval/N",
+    ),
+    (
+        '{"\u0663": ["a"]}'.encode(),
+        {},
+        "key '\u0663': must be a problem index such as \"0\"",
+    ),
+    # PostgreSQL stores neither; a JSON escape makes either.
+    (
+        b'[["a\\u0000b"]]',
+        {},
+        "entry 0, sample 0: code contains a NUL character ('\\x00' at character 1)",
+    ),
+    (
+        jsonl({"task_id": "HumanEval/0", "solution": "ab\udfff"}),
+        {},
+        "line 1: code contains a lone surrogate ('\\udfff' at character 2)",
+    ),
+    (
+        make_zip({"HumanEval_3/0.py": b"\x00"}),
+        {},
+        "zip member HumanEval_3/0.py: code contains a NUL character ('\\x00' at character 0)",
+    ),
     (b"PK\x03\x04garbage", {}, "not a valid zip archive (File is not a zip file)"),
+    (
+        damaged_zip(zipfile.ZIP_STORED, extract_version=64),
+        {},
+        "not a valid zip archive (zip file version 6.4)",
+    ),
+    (
+        damaged_zip(zipfile.ZIP_DEFLATED),
+        {},
+        "zip member HumanEval_3/0.py: cannot be read "
+        "(Error -3 while decompressing data: invalid block type)",
+    ),
+    (
+        damaged_zip(zipfile.ZIP_LZMA, garbage_from=9),  # past its 4-byte header, 5 properties
+        {},
+        "zip member HumanEval_3/0.py: cannot be read (Corrupt input data)",
+    ),
+    (
+        # zipfile cuts a name at a NUL: this member's name is "".
+        make_zip({"Ax": b"a"}).replace(b"Ax", b"\x00x"),
+        {},
+        "zip member 0: has no name",
+    ),
+    (
+        make_zip({"HumanEval_\u0663/0.py": b"a"}),
+        {},
+        "zip member HumanEval_\u0663/0.py: not a sample file name (HumanEval_N/M.py)",
+    ),
+    (
+        make_zip({"HumanEval_03/0.py": b"a"}),
+        {},
+        "zip member HumanEval_03/0.py: not a sample file name (HumanEval_N/M.py)",
+    ),
     (make_zip({}), {}, "no samples found"),
     (
         make_zip({"HumanEval_3/x.py": b"a"}),

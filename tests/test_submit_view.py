@@ -104,8 +104,10 @@ def test_good_file_for_a_new_model_creates_it(logged_in: Client) -> None:
         (b"", "empty"),
         (enamel_json({7: [solution(0)]}), "HumanEval/7: unknown task id"),
         (enamel_json({0: [solution(0)] * 201}), "201 samples, at most 200 allowed"),
+        ("\u00a0\n".encode(), "file is empty"),  # once a 500
+        (b'[["def f(): pass\\u0000"]]', "code contains a NUL character"),  # once stored
     ],
-    ids=["garbage", "empty", "unknown-task", "too-many-samples"],
+    ids=["garbage", "empty", "unknown-task", "too-many-samples", "unicode-blank", "nul"],
 )
 def test_bad_file_shows_an_inline_error_and_writes_nothing(
     logged_in: Client, data: bytes, message: str
