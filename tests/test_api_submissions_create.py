@@ -101,6 +101,18 @@ def test_file_over_the_size_limit_is_400(client: Client, token: str, settings) -
     assert "larger than" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("name", ["Coder\x1b[31m 7B", "Two\nlines", "Line\u2028separator"])
+def test_model_name_with_control_characters_is_400(client: Client, token: str, name: str):
+    # A name shows on one line in pages, exports and terminals.
+    response = upload(client, token, model=name)
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "A model name cannot contain control characters or line breaks."
+    )
+    assert not Submission.objects.exists()
+    assert not LanguageModel.objects.exists()
+
+
 def test_missing_fields_are_400(client: Client, token: str) -> None:
     response = client.post(URL, {}, headers={"Authorization": f"Token {token}"})
     assert response.status_code == 400

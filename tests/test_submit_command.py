@@ -2,8 +2,10 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -94,12 +96,19 @@ def test_errors_from_the_command_line_are_one_line(queue_env, tmp_path) -> None:
     make_adder_problem(0)
     path = tmp_path / "samples.json"
     path.write_bytes(b"{not json")
+    good = tmp_path / "good.json"
+    good.write_bytes(enamel_json({0: [solution(0)]}))
     env = worker_env(settings.RQ_QUEUES["default"]["URL"], tmp_path)
     cases = [
         (["submit", str(path), "--model", "M"], f"CommandError: {path}: "),
         (["submission_status", "12345"], "CommandError: no submission with id 12345"),
         (["submit", str(tmp_path / "gone.json"), "--model", "M"],
          f"CommandError: {tmp_path / 'gone.json'}: cannot read"),
+        (["submit", str(tmp_path), "--model", "M"],
+         f"CommandError: {tmp_path}: cannot read (Is a directory)"),
+        # A Latin-1 byte in argv: once a UnicodeEncodeError traceback from the database.
+        (["submit", str(good), "--model", os.fsdecode(b"Caf\xe9 7B")],
+         "CommandError: --model: not valid UTF-8"),
     ]
     for args, message in cases:
         run = subprocess.run(
@@ -109,4 +118,55 @@ def test_errors_from_the_command_line_are_one_line(queue_env, tmp_path) -> None:
         assert run.returncode == 1
         assert len(run.stderr.strip().splitlines()) == 1, run.stderr
         assert run.stderr.startswith(message), run.stderr
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--model", "Coder\x1b[31m"],
+         "--model: A model name cannot contain control characters or line breaks."),
+        (["--model", "Two\nlines"],
+         "--model: A model name cannot contain control characters or line breaks."),
+        (["--model", "M" * 121], "--model: A model name has at most 120 characters."),
+        (["--model", "M\udcff"], "--model: not valid UTF-8"),  # argv's b"M\xff"
+        (["--model", "M", "--notes", "\udcff"], "--notes: not valid UTF-8"),
+        (["--model", "M", "--notes", "n" * 2001], "--notes: at most 2000 characters"),
+        *(
+            (["--model", "M", "--temperature", value],
+             "--temperature: must be a number from 0 to 10")
+            for value in ("nan", "inf", "-0.5", "10.5")
+        ),
+    ],
+)
+def test_bad_options_are_one_line_and_write_nothing(queue_env, tmp_path, options, message):
+    # The upload form and the API refuse all of these; the command once stored them, or
+    # failed with a traceback as the row was written.
+    make_adder_problem(0)
+    path = tmp_path / "samples.json"
+    path.write_bytes(enamel_json({0: [solution(0)]}))
+    with pytest.raises(CommandError) as error:
+        call_command("submit", str(path), *options, stdout=io.StringIO())
+    assert str(error.value) == message
+    assert not Submission.objects.exists()
+    assert not LanguageModel.objects.exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_readably(queue_env, tmp_path) -> None:
+    make_adder_problem(0)
+    path = Path(os.fsdecode(os.fsencode(tmp_path / "samples-") + b"\xff.json"))
+    path.write_bytes(enamel_json({0: [solution(0)]}))
+    call_command("submit", str(path), "--model", "M", stdout=io.StringIO())
+    assert Submission.objects.get().upload_name == "samples-\ufffd.json"
+
+
+def test_a_file_over_the_upload_limit_is_refused(queue_env, tmp_path, settings) -> None:
+    # As the form and the API refuse it; the file is read no further than the limit.
+    settings.MAX_UPLOAD_BYTES = 1024**2
+    make_adder_problem(0)
+    path = tmp_path / "samples.json"
+    path.write_bytes(enamel_json({0: [solution(0) + " " * 1024**2]}))
+    with pytest.raises(CommandError) as error:
+        call_command("submit", str(path), "--model", "M", stdout=io.StringIO())
+    assert str(error.value) == f"{path}: file is larger than the 1 MiB limit"
     assert not Submission.objects.exists()

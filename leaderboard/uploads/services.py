@@ -1,5 +1,7 @@
 """What the upload form and the upload API share: the model to file under, queueing, access."""
 
+import unicodedata
+
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -10,13 +12,28 @@ from evaluation.api import SampleFormatError
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.submissions import create_submission
 
+# Control characters (newlines, escapes), lone surrogates and line or paragraph separators:
+# a model's name is shown on one line in pages, exports and terminals.
+_NOT_IN_NAMES = {"Cc", "Cs", "Zl", "Zp"}
+MODEL_NAME_MAX = 120  # LanguageModel.name's max_length, which SQLite does not enforce
+
+
+def clean_model_name(name: str) -> str:
+    """`name` stripped; ValueError (one line) if it cannot name a model."""
+    name = name.strip()
+    if len(name) > MODEL_NAME_MAX:
+        raise ValueError(f"A model name has at most {MODEL_NAME_MAX} characters.")
+    if any(unicodedata.category(char) in _NOT_IN_NAMES for char in name):
+        raise ValueError("A model name cannot contain control characters or line breaks.")
+    if not slugify(name):
+        raise ValueError("A model name needs at least one letter or digit.")
+    return name
+
 
 def new_model(name: str, **details) -> LanguageModel:
     """An unsaved model named `name`; ValueError (one line) if the name is taken or unusable."""
-    name = name.strip()
+    name = clean_model_name(name)
     slug = slugify(name)
-    if not slug:
-        raise ValueError("A model name needs at least one letter or digit.")
     if LanguageModel.objects.filter(Q(name__iexact=name) | Q(slug=slug)).exists():
         raise ValueError(f"A model named “{name}” already exists: pick it from the list.")
     return LanguageModel(name=name, slug=slug, **details)

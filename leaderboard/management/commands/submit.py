@@ -1,11 +1,14 @@
 """`manage.py submit FILE --model NAME [--wait]`: queues a sample file for evaluation."""
 
 import json
+import math
+import os
 import sys
 import time
 from pathlib import Path
 from typing import TextIO
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
@@ -13,8 +16,12 @@ from django.utils.text import slugify
 from evaluation.api import ProgressBar, SampleFormatError
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.submissions import create_submission, submission_progress
+from leaderboard.uploads.services import clean_model_name
 
 POLL_SECONDS = 0.5
+# As the upload form and the API allow.
+MAX_TEMPERATURE = 10.0
+MAX_NOTES = 2000
 
 
 class Command(BaseCommand):
@@ -41,16 +48,22 @@ class Command(BaseCommand):
         wait: bool,
         **options,
     ) -> None:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
+        model, notes = _text("--model", model), _text("--notes", notes)
+        if temperature is not None and not (
+            math.isfinite(temperature) and 0 <= temperature <= MAX_TEMPERATURE
+        ):
+            raise CommandError(f"--temperature: must be a number from 0 to {MAX_TEMPERATURE:g}")
+        if len(notes) > MAX_NOTES:
+            raise CommandError(f"--notes: at most {MAX_NOTES} characters")
+        data = _read(file, settings.MAX_UPLOAD_BYTES)
         try:
             # A model created for a file that turns out bad is rolled back with it.
             with transaction.atomic():
                 submission = create_submission(
                     model=_model_named(model),
-                    filename=file.name,
+                    # Bytes of a name that are not UTF-8 come as lone surrogates, which no
+                    # database stores: shown as U+FFFD instead.
+                    filename=os.fsencode(file.name).decode("utf-8", "replace"),
                     data=data,
                     temperature=temperature,
                     notes=notes,
@@ -89,14 +102,38 @@ class Command(BaseCommand):
         return progress["metrics"]
 
 
+def _text(option: str, value: str) -> str:
+    """An argument as text a database stores: bytes of argv that are not UTF-8 arrive as lone
+    surrogates, which fail only when the row is written, as a traceback."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CommandError(f"{option}: not valid UTF-8") from None
+    return value
+
+
+def _read(file: Path, limit: int) -> bytes:
+    """The file's bytes, read no further than one past `limit`: /dev/zero, or a huge file
+    given by mistake, must not fill memory before its size is checked."""
+    try:
+        with file.open("rb") as stream:
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise CommandError(f"{file}: file is larger than the {limit / 1024**2:g} MiB limit")
+    return data
+
+
 def _model_named(name: str) -> LanguageModel:
-    name = name.strip()
+    try:
+        name = clean_model_name(name)
+    except ValueError as error:
+        raise CommandError(f"--model: {error}") from None
     existing = LanguageModel.objects.filter(name__iexact=name).first()
     if existing is not None:
         return existing
     slug = slugify(name)
-    if not slug:
-        raise CommandError("--model: a model name needs at least one letter or digit")
     if LanguageModel.objects.filter(slug=slug).exists():
         raise CommandError(f"--model: {name!r} is too close to an existing model's name")
     return LanguageModel.objects.create(name=name, slug=slug)
