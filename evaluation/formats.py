@@ -24,6 +24,8 @@ import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+# The largest file parse_samples() reads unless told otherwise.
+DEFAULT_MAX_BYTES = 50 * 1024**2
 ENAMEL_JSON = "enamel-json"
 EVALPLUS_JSONL = "evalplus-jsonl"
 EVALPLUS_ZIP = "evalplus-zip"
@@ -85,7 +87,7 @@ def parse_samples(
     known_task_ids: Collection[str] | None = None,
     prompts: Mapping[str, str] | None = None,
     max_samples: int = 200,
-    max_bytes: int = 50 * 1024**2,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ParsedSamples:
     """Parse an upload in any supported format; raise SampleFormatError if it is not valid.
 

@@ -92,3 +92,22 @@ def test_missing_file_and_bad_options_get_one_line(problems, tmp_path):
         done = evaluate(*args, cache=tmp_path)
         assert done.returncode != 0 and "Traceback" not in done.stderr
         assert expected in done.stderr.strip().splitlines()[-1]
+
+
+def test_bad_output_and_problem_options_get_one_line_before_evaluating(problems, tmp_path):
+    samples = tmp_path / "samples.json"
+    samples.write_bytes(enamel_json({1: [solution(1)]}))
+    for args, expected in [
+        # Both once failed with a traceback, after the whole evaluation.
+        (("--output", str(tmp_path)), f"--output: {tmp_path}: is a folder"),
+        (("--output", str(tmp_path / "absent" / "out.json")),
+         f"--output: {tmp_path / 'absent'}: no such folder"),
+        # Once "no active problems: run `manage.py import_enamel` first".
+        (("--problems", ","), "--problems: expected indices like 0,3,7, got ','"),
+        # int() reads an Arabic-Indic digit as 1.
+        (("--problems", "\u0661"), "--problems: expected indices like 0,3,7, got '\u0661'"),
+    ]:
+        done = evaluate(str(samples), "--name", "x", *args, cache=tmp_path)
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip().splitlines() == [f"CommandError: {expected}"]
+        assert done.stdout == ""  # nothing was evaluated

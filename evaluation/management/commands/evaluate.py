@@ -1,20 +1,45 @@
 """`manage.py evaluate FILE --name NAME`: evaluates a sample file here, without the queue."""
 
 import json
+import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from evaluation import api
 from evaluation.api import EvaluationError, ProgressBar, SampleFormatError, parse_samples
+from evaluation.formats import DEFAULT_MAX_BYTES
 from problems.models import Problem
 
 
 def _indices(value: str) -> list[int]:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    # [0-9], not int() alone: it reads "٣" as 3. None at all is an error too, not "no
+    # active problems".
+    if not parts or not all(re.fullmatch(r"[0-9]{1,6}", part) for part in parts):
+        raise CommandError(f"--problems: expected indices like 0,3,7, got {value!r}")
+    return sorted({int(part) for part in parts})
+
+
+def _check_output(output: Path) -> None:
+    """Fails before the evaluation, not after it, where --output cannot be written."""
+    if output.is_dir():
+        raise CommandError(f"--output: {output}: is a folder")
+    if not output.parent.is_dir():
+        raise CommandError(f"--output: {output.parent}: no such folder")
+
+
+def _read(file: Path, limit: int) -> bytes:
+    """The file's bytes, read no further than one past `limit`: /dev/zero, or a huge file
+    given by mistake, must not fill memory before its size is checked."""
     try:
-        return sorted({int(part) for part in value.split(",") if part.strip()})
-    except ValueError:
-        raise CommandError(f"--problems: expected indices like 0,3,7, got {value!r}") from None
+        with file.open("rb") as stream:
+            data = stream.read(limit + 1)
+    except OSError as exc:
+        raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise CommandError(f"{file}: file is larger than the {limit / 1024**2:g} MiB limit")
+    return data
 
 
 class Command(BaseCommand):
@@ -31,6 +56,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, file: Path, name: str, problems: str | None,
                output: Path | None, **options: object) -> None:
+        if output is not None:
+            _check_output(output)
         active = Problem.objects.filter(active=True)
         if problems is not None:
             wanted = _indices(problems)
@@ -41,10 +68,7 @@ class Command(BaseCommand):
         catalogue = list(active.order_by("index"))
         if not catalogue:
             raise CommandError("no active problems: run `manage.py import_enamel` first")
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
+        data = _read(file, DEFAULT_MAX_BYTES)
         try:
             parsed = parse_samples(
                 file.name, data,
@@ -99,5 +123,8 @@ class Command(BaseCommand):
                 },
                 "uncovered": uncovered,
             }
-            output.write_text(json.dumps(document, indent=1, default=list))
+            try:
+                output.write_text(json.dumps(document, indent=1, default=list))
+            except OSError as exc:  # checked before, but a disk can fill or a folder go
+                raise CommandError(f"--output: {output}: cannot write ({exc.strerror})") from None
             self.stderr.write(f"wrote {output}")
