@@ -1,5 +1,6 @@
 """The engine end to end on a small problem of our own: real sandbox, real timings."""
 
+import math
 import os
 import signal
 import threading
@@ -650,3 +651,136 @@ def test_error_lines_are_the_samples_own(cache):
     [sample] = evaluation.samples
     assert sample.status == SampleStatus.ERROR
     assert sample.error.startswith("SyntaxError") and "(<sample>, line 2)" in sample.error
+
+
+# HumanEval/21 (rescale_to_unit) in small: ENAMEL's checker, blind to NaN past the first
+# number (`max` never lets a NaN replace the largest difference so far).
+RESCALE_PROMPT = 'def rescale(numbers: list) -> list:\n    """numbers mapped onto [0, 1]."""\n'
+RESCALE = ProblemSpec(
+    index=901,
+    task_id="Test/901",
+    prompt=RESCALE_PROMPT,
+    entry_point="rescale",
+    input_generator=(
+        "def generate_input(size, lid, cid):\n"
+        "    return [random.uniform(0., 1.) for _ in range(size)],\n"
+    ),
+    level_sizes=(5, 100, 200, 400),
+    reference_solution=(
+        "    mi = min(numbers)\n    k = 1. / (max(numbers) - mi)\n"
+        "    return [(x - mi) * k for x in numbers]\n"
+    ),
+    checker=(
+        "def __check(input, answer, output):\n"
+        "    return type(output) == list and len(output) == len(answer) and all(type(b) in "
+        "(int, float) for b in output) and max(abs(a - b) for a, b in zip(answer, output)) "
+        "< 1e-4\n"
+    ),
+    tests_per_level=(2, 1, 1, 1),
+)
+RESCALE_HONEST = RESCALE_PROMPT + (
+    "    low, high = min(numbers), max(numbers)\n"
+    "    return [(x - low) / (high - low) for x in numbers]\n"
+)
+# The first number right, the rest NaN: computes next to nothing, and the checker accepts it.
+RESCALE_NAN_TAIL = RESCALE_PROMPT + (
+    "    low = min(numbers)\n"
+    "    return [(numbers[0] - low) / (max(numbers) - low)] + [float('nan')] * (len(numbers) - 1)\n"
+)
+# The same problem with a NaN (a gap) last in every input, which the answer keeps.
+RESCALE_GAPS = ProblemSpec(**{
+    **RESCALE.__dict__, "index": 902, "task_id": "Test/902",
+    "input_generator": (
+        "def generate_input(size, lid, cid):\n"
+        "    return [random.uniform(0., 1.) for _ in range(size - 1)] + [float('nan')],\n"
+    ),
+    "reference_solution": (
+        "    known = [x for x in numbers if x == x]\n"
+        "    mi = min(known)\n    k = 1. / (max(known) - mi)\n"
+        "    return [(x - mi) * k for x in numbers]\n"
+    ),
+})
+RESCALE_GAPS_HONEST = RESCALE_PROMPT + (
+    "    import math\n"
+    "    known = sorted(x for x in numbers if not math.isnan(x))\n"
+    "    return [(x - known[0]) / (known[-1] - known[0]) for x in numbers]\n"
+)
+LENIENT = EvalSettings(repetitions=2, timeout_factor=100.0)  # answers only: no timeouts
+
+
+def test_a_nan_the_checker_is_blind_to_is_a_wrong_answer(cache, sandbox):
+    evaluation = evaluate_problem(RESCALE, [RESCALE_HONEST, RESCALE_NAN_TAIL], LENIENT, cache,
+                                  sandbox=sandbox)
+    honest, nan_tail = evaluation.samples
+    assert honest.status == SampleStatus.PASSED and honest.correct, honest
+    assert nan_tail.status == SampleStatus.WRONG_ANSWER and not nan_tail.correct, nan_tail
+    assert nan_tail.failed_level == 0 and nan_tail.efficiency == 0
+    assert nan_tail.error == (
+        "WrongAnswer: NaN in the output where the answer has none, on level 0 test 0")
+    # The checker alone accepts that output: the engine, not the checker, refuses it.
+    test = cache.get(RESCALE, LENIENT.seed, lambda blobs: []).levels[0].tests[0]
+    [numbers] = test.input()
+    low, high = min(numbers), max(numbers)
+    output = [(numbers[0] - low) / (high - low)] + [math.nan] * (len(numbers) - 1)
+    assert engine.load_checker(RESCALE)(test.input(), test.answer, output) is True
+
+
+def test_a_nan_where_the_answer_has_one_is_the_checkers_to_judge(cache, sandbox):
+    assert validate_problem(RESCALE_GAPS, LENIENT, cache, sandbox=sandbox) == []
+    evaluation = evaluate_problem(RESCALE_GAPS, [RESCALE_GAPS_HONEST], LENIENT, cache,
+                                  sandbox=sandbox)
+    [sample] = evaluation.samples
+    assert sample.status == SampleStatus.PASSED and sample.correct, sample
+    tests = cache.get(RESCALE_GAPS, LENIENT.seed, lambda blobs: [])
+    assert all(math.isnan(test.answer[-1]) for level in tests.levels for test in level.tests)
+
+
+def nested_deep(depth: int, innermost: object) -> list:
+    """A list `depth` lists deep, nested after creation (as an output's memo references can
+    nest lists past decoding's MAX_DEPTH)."""
+    outer = current = []
+    for _ in range(depth):
+        inner: list = []
+        current.append(inner)
+        current = inner
+    current.append(innermost)
+    return outer
+
+
+def cyclic(*items: object) -> list:
+    """A list that holds itself, then `items`."""
+    looped: list = []
+    looped.append(looped)
+    looped.extend(items)
+    return looped
+
+
+def shared(levels: int, leaf: object) -> list:
+    """Lists each holding the one below twice: 2**levels paths to `leaf`."""
+    value: list = [leaf]
+    for _ in range(levels):
+        value = [value, value]
+    return value
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("value", [
+    NAN, [NAN], (1, NAN), [1.5] * 100_000 + [NAN], [1, (2, [3, "x", NAN])],
+    {"a": NAN}, {NAN: 1}, {(1, NAN): 2}, {1: {2: [NAN]}}, {1.0, NAN}, frozenset({NAN}),
+    [frozenset({(NAN,)})], nested_deep(100_000, NAN), cyclic(1, [NAN]), shared(60, NAN),
+    [float("inf"), -float("inf"), NAN], [10**400, "nan", NAN],
+])
+def test_contains_nan_finds_a_nan_anywhere(value):
+    assert engine.contains_nan(value)
+
+
+@pytest.mark.parametrize("value", [
+    None, 1.5, float("inf"), [float("inf"), -float("inf"), 0.0, -0.0], [1.5] * 100_000,
+    list(range(100_000)), [(i, i / 3) for i in range(10_000)], {"nan": [1.0], 2.0: (3,)},
+    {1.0, 2.0}, frozenset({(1.0,)}), ["nan", b"nan", bytearray(b"nan"), True, 10**400],
+    nested_deep(100_000, 1.0), cyclic(1.0, [2.0]), shared(60, 1.0), [], {}, (),
+])
+def test_contains_nan_finds_none_where_there_is_none(value):
+    assert not engine.contains_nan(value)
