@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evaluation import cgroups, seccomp
+from evaluation import cgroups, runtime_image, seccomp
 from evaluation.decoding import UnsafeOutput as UnsafeOutput  # callers catch it here
 from evaluation.decoding import decode_output
 
@@ -160,24 +160,12 @@ def bubblewrap_command(python: str, sandbox_uid: int | None) -> list[str]:
                     "--unshare-cgroup-try"]
     for name, value in SANDBOX_ENV.items():
         command += ["--setenv", name, value]
-    command += ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = f"/{name}"
-        if os.path.islink(path):
-            command += ["--symlink", os.readlink(path), path]
-        elif os.path.isdir(path):
-            command += ["--ro-bind", path, path]
-    command += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
-                "--ro-bind-try", "/etc/ld.so.conf", "/etc/ld.so.conf",
-                "--ro-bind-try", "/etc/ld.so.conf.d", "/etc/ld.so.conf.d"]
-    prefix = os.path.realpath(sys.base_prefix)
-    # The interpreter finds its libpython and stdlib by absolute path, so it keeps its place;
-    # its ancestors are made traversable here, though on the host they may not be (/root).
-    for ancestor in reversed(Path(prefix).parents[:-1]):
-        command += ["--perms", "0755", "--dir", str(ancestor)]
-    command += ["--ro-bind", prefix, prefix,
-                "--perms", "0755", "--dir", os.path.dirname(ZYGOTE_PATH_IN_SANDBOX),
-                "--ro-bind", str(ZYGOTE_SCRIPT), ZYGOTE_PATH_IN_SANDBOX,
+    # The system the sandbox sees is a copy in memory, never the host's own files: whose pages
+    # are cached is state the whole host shares (see evaluation.runtime_image).
+    programs = (shutil.which("setpriv") or "setpriv",) if sandbox_uid is not None else ()
+    command += runtime_image.bind_arguments(runtime_image.runtime_image(python, programs))
+    command += ["--perms", "0755", "--dir", os.path.dirname(ZYGOTE_PATH_IN_SANDBOX),
+                "--ro-bind", runtime_image.file_copy(str(ZYGOTE_SCRIPT)), ZYGOTE_PATH_IN_SANDBOX,
                 # Read-only: writing /proc/self/clear_refs would reset the peak memory we read,
                 # and files in /dev (/dev/shm too) would outlive the run, unlike those in /tmp.
                 "--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev", "--remount-ro", "/dev",

@@ -841,6 +841,53 @@ def test_files_in_dev_do_not_survive_a_repetition(sandbox):
     assert_unharmed(sandbox)
 
 
+# A covert channel through the host's page cache: one run evicts files it can read and loads
+# the first page of those whose bit is 1; a later run (or another sandbox) asks, without
+# loading anything, which first pages are cached. Files are the standard library's sources,
+# one bit each, so that no read-ahead spills from one bit into the next.
+PAGE_CACHE_CHANNEL = """import os
+def files():
+    stdlib = os.path.dirname(os.__file__)
+    names = sorted(name for name in os.listdir(stdlib) if name.endswith('.py'))
+    return [os.path.join(stdlib, name) for name in names[-64:]]
+def f(bits):
+    seen = []
+    for path, bit in zip(files(), bits or [None] * 64):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)  # no read-ahead
+            if bits is not None:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                if bit:
+                    os.pread(fd, 1, 0)
+                continue
+            try:
+                os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)
+                seen.append(1)
+            except BlockingIOError:
+                seen.append(0)
+            except OSError:  # a file system that cannot say (tmpfs)
+                seen.append(None)
+        finally:
+            os.close(fd)
+    return seen
+"""
+
+
+def test_the_page_cache_carries_nothing_from_one_run_to_the_next(sandbox):
+    """The sandbox's files are copies in memory: which of their pages are cached says
+    nothing. Bound from the host's disk, the pattern came back whole."""
+    pattern = [int(bit) for bit in f"{secrets.randbits(64) | 1 << 63:064b}"]
+    pattern[0] = 0  # at least one 0 and one 1
+    assert run(sandbox, PAGE_CACHE_CHANNEL, pattern).status == "ok"
+    for _ in range(2):  # the next run of each zygote
+        result = run(sandbox, PAGE_CACHE_CHANNEL, None)
+        assert result.status == "ok", result
+        assert len(result.output) == 64
+        assert result.output != pattern
+    assert_unharmed(sandbox)
+
+
 READ_ONLY = (
     "import os\n"
     "def f(paths):\n"

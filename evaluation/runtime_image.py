@@ -1,0 +1,231 @@
+"""The files a bubblewrap sandbox sees, copied into memory (a tmpfs) once per machine.
+
+Why not bind the host's own files: their pages in the page cache are state the whole host
+shares. A run can evict pages of any file it can read (posix_fadvise) and load others, and a
+later run, or another sandbox, can tell which are cached (timing a read, preadv2 with
+RWF_NOWAIT, mincore after fault-around, /proc/self/pagemap): hundreds of bits from one run to
+the next. A tmpfs file's pages are the file itself, always resident unless the host swaps, and
+fadvise does nothing to them; so the sandbox binds only these copies, read-only: the
+interpreter, its standard library, the shared libraries they load, and the zygote script.
+
+Stdlib only, no Django: the sandbox module builds the image on first use. An image is kept
+under the first tmpfs of TMPFS_CANDIDATES, named by what it was built from, so every worker on
+the machine shares one and a new Python installation gets a new one. The zygote script, which
+changes with Effboard, is copied apart (`file_copy`), so that each version does not make a
+whole new image.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+TMPFS_CANDIDATES = ("/dev/shm", os.environ.get("XDG_RUNTIME_DIR", ""), f"/run/user/{os.getuid()}")
+FORMAT_VERSION = "1"
+# Parts of the standard library no sample runs (tests, GUIs, installers, the static library):
+# a third of its size.
+STDLIB_LEFT_OUT = ("test", "site-packages", "idlelib", "tkinter", "turtledemo", "ensurepip",
+                   "config-")
+EXTENSIONS_LEFT_OUT = ("_tkinter",)  # tkinter's, with the X11 libraries it loads
+# Top-level host paths that may be symlinks (merged /usr): recreated as such in the sandbox.
+TOP_LEVEL_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+LOADER_CACHE = "/etc/ld.so.cache"
+COMPLETE_MARKER = ".complete"
+
+
+class RuntimeImageError(OSError):
+    """No image can be made here (no tmpfs we may write, or copying failed)."""
+
+
+def mount_type(path: str) -> str:
+    """The filesystem type of the mount that holds `path` (its longest mount point prefix)."""
+    real = os.path.realpath(path)
+    best, fstype = "", ""
+    with open("/proc/self/mounts") as mounts:
+        for line in mounts:
+            fields = line.split()
+            point = fields[1].replace("\\040", " ")
+            inside = real == point or real.startswith(point.rstrip("/") + "/")
+            if inside and len(point) >= len(best):
+                best, fstype = point, fields[2]
+    return fstype
+
+
+def tmpfs_base() -> str:
+    """The first of TMPFS_CANDIDATES that is a tmpfs we may write."""
+    for candidate in TMPFS_CANDIDATES:
+        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK) \
+                and mount_type(candidate) == "tmpfs":
+            return candidate
+    raise RuntimeImageError(
+        "no tmpfs to hold the sandbox's files (about 100 MB): mount one at /dev/shm")
+
+
+def stdlib_dir() -> str:
+    return os.path.realpath(sysconfig.get_path("stdlib", vars={"installed_base":
+                                                               sys.base_prefix}))
+
+
+def image_key(python: str, programs: list[str]) -> str:
+    """Names an image by what it is built from: a changed interpreter, standard library,
+    system library (ldconfig rewrites its cache) or program makes a new one."""
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    for path in [python, stdlib_dir(), os.path.join(stdlib_dir(), "lib-dynload"),
+                 LOADER_CACHE, *programs]:
+        try:
+            status = os.stat(path)
+            digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
+        except FileNotFoundError:
+            digest.update(f"{path}\0missing\0".encode())
+    return f"{os.getuid()}-{digest.hexdigest()[:16]}"
+
+
+def shared_libraries(paths: list[str]) -> set[str]:
+    """Every shared library the dynamic loader would load for `paths` (by ldd)."""
+    libraries: set[str] = set()
+    for path in paths:
+        result = subprocess.run(["ldd", path], capture_output=True, text=True, check=False)
+        for line in result.stdout.splitlines():
+            parts = line.split()
+            if "=>" in parts and len(parts) > parts.index("=>") + 1:
+                candidate = parts[parts.index("=>") + 1]
+            elif parts and parts[0].startswith("/"):
+                candidate = parts[0]  # the loader itself
+            else:
+                continue
+            if candidate.startswith("/"):
+                libraries.add(candidate)
+    return libraries
+
+
+def wanted_stdlib_files(root: str) -> list[str]:
+    files = []
+    for directory, subdirectories, names in os.walk(root):
+        if directory == root:
+            subdirectories[:] = [name for name in subdirectories
+                                 if not name.startswith(STDLIB_LEFT_OUT)]
+        for name in names:
+            if ".opt-" not in name and not name.startswith(EXTENSIONS_LEFT_OUT):  # no -O
+                files.append(os.path.join(directory, name))
+    return files
+
+
+class ImageBuilder:
+    """Copies host files into `root`, each at its own absolute path beneath it."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    def target(self, path: str) -> str:
+        # Directories resolved (a merged /usr's /lib64 lands in /usr/lib64), the name kept:
+        # a library named through a symlink stays a symlink.
+        real_parent = os.path.realpath(os.path.dirname(path))
+        return self.root + os.path.join(real_parent, os.path.basename(path))
+
+    def add(self, path: str) -> None:
+        target = self.target(path)
+        if os.path.lexists(target):
+            return
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if os.path.islink(path):
+            link = os.readlink(path)
+            os.symlink(link, target)
+            self.add(os.path.join(os.path.dirname(path), link))
+            return
+        shutil.copyfile(path, target)
+        os.chmod(target, 0o755 if os.access(path, os.X_OK) else 0o644)
+
+
+def build(destination: str, python: str, programs: list[str]) -> None:
+    """Fills `destination` with the image (see the module docstring)."""
+    builder = ImageBuilder(os.path.join(destination, "root"))
+    stdlib = stdlib_dir()
+    stdlib_files = wanted_stdlib_files(stdlib)
+    extensions = [path for path in stdlib_files if path.endswith(".so")]
+    for path in [python, *programs, *shared_libraries([python, *programs, *extensions]),
+                 *stdlib_files]:
+        builder.add(path)
+    if os.path.exists(LOADER_CACHE):
+        builder.add(LOADER_CACHE)
+    for directory, _, _ in os.walk(destination):
+        os.chmod(directory, 0o755)
+    Path(destination, COMPLETE_MARKER).touch()
+
+
+def runtime_image(python: str, programs: tuple[str, ...] = ()) -> str:
+    """The image's root directory, built once per machine and key (and again should it be
+    removed): `python` with its standard library and libraries, and each executable of
+    `programs` with its libraries."""
+    base = tmpfs_base()
+    image = os.path.join(base, f"effboard-sandbox-{image_key(python, list(programs))}")
+    if not os.path.exists(image):
+        staging = f"{image}.{os.getpid()}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            os.mkdir(staging, 0o755)
+            build(staging, python, list(programs))
+            publish(staging, image)
+        except OSError as exc:
+            raise RuntimeImageError(f"cannot build the sandbox's files (about 100 MB) in {base}: "
+                                    f"{exc}") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    checked(image, directory=True)
+    return os.path.join(image, "root")
+
+
+def file_copy(path: str) -> str:
+    """A read-only copy of the file at `path` on the tmpfs, named by its content."""
+    content = Path(path).read_bytes()
+    base = tmpfs_base()
+    name = f"effboard-file-{os.getuid()}-{hashlib.sha256(content).hexdigest()[:16]}"
+    copy = os.path.join(base, name)
+    if not os.path.exists(copy):
+        staging = f"{copy}.{os.getpid()}.tmp"
+        try:
+            Path(staging).write_bytes(content)
+            os.chmod(staging, 0o444)
+            publish(staging, copy)
+        except OSError as exc:
+            raise RuntimeImageError(f"cannot copy {path} to {base}: {exc}") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staging)
+    checked(copy, directory=False)
+    return copy
+
+
+def publish(staging: str, final: str) -> None:
+    """Renames `staging` to `final`, unless another process published it first."""
+    try:
+        os.rename(staging, final)
+    except OSError:
+        if not os.path.exists(final):
+            raise
+
+
+def checked(path: str, directory: bool) -> None:
+    """Raises unless `path` is ours to trust: made by this uid, writable by no one else, and
+    (an image) complete. The tmpfs is shared; what another user left there is refused."""
+    status = os.lstat(path)
+    kind_ok = stat.S_ISDIR(status.st_mode) if directory else stat.S_ISREG(status.st_mode)
+    complete = not directory or os.path.exists(os.path.join(path, COMPLETE_MARKER))
+    if not kind_ok or status.st_uid != os.getuid() or status.st_mode & 0o022 or not complete:
+        raise RuntimeImageError(f"{path} is not a sandbox file this user made")
+
+
+def bind_arguments(root: str) -> list[str]:
+    """bwrap arguments that show the image at `root` as the sandbox's read-only system."""
+    arguments = []
+    for name in TOP_LEVEL_LINKS:
+        host_path = f"/{name}"
+        if os.path.islink(host_path):
+            arguments += ["--symlink", os.readlink(host_path), host_path]
+    for name in sorted(os.listdir(root)):
+        arguments += ["--ro-bind", os.path.join(root, name), f"/{name}"]
+    return arguments
