@@ -3,10 +3,17 @@
     .venv/bin/python bench/agreement.py [--sets humaneval-canonical,enamel-references]
         [--rounds 1] [--problems 0,3,7] [--out bench/out]
 
+A set is a shared ENAMEL sample set (humaneval-canonical, humanevalplus-canonical,
+enamel-references) or `generations:MODEL`, the model generations in
+$SHARED_DIR/generations/MODEL.jsonl (e.g. generations:gpt-4o-mini-2024-07-18): converted to
+ENAMEL's JSON dict format in the scratch folder (bench/out/agreement/MODEL.json), and both
+evaluators run on the problems of ENAMEL's 142 that the file covers (and --problems names).
+
 For each sample set and round, runs both evaluators one after the other on this machine
 (alternating which goes first), tests cached for both (their generation is timed apart,
 in a first warm-up round). Prints and writes JSON (bench/out/agreement.json) with pass@1 and
-eff@1 of each, per-problem pass disagreements, the largest per-problem eff@1 gaps, the
+eff@1 of each, per-problem pass disagreements, per-sample verdict disagreements (enam's
+verdict, Effboard's status and error; the warm-up's too), the largest per-problem eff@1 gaps, the
 wall-time ratio, and the share of Effboard's wall time spent inside the code under test;
 then a Markdown table of the same figures. It also compares per problem, over the warm-up
 and the rounds: the mean absolute eff@1 difference against enam next to enam's against
@@ -21,16 +28,37 @@ from pathlib import Path
 
 from common import (
     ENAMEL_CSV,
+    PROBLEMSET,
     PYTHON,
     ROOT,
     SAMPLE_SETS,
+    SHARED,
     load,
     markdown_table,
+    parse_problems,
     prepare_database,
     scratch_env,
     timed,
     write_report,
 )
+
+
+def sample_set(name: str, scratch: Path, problems: str | None) -> tuple[Path, str | None]:
+    """The sample file of a set and the problems to run (--problems passed as it is for a
+    shared set); a generation file becomes an ENAMEL dict of the problems it covers."""
+    if not name.startswith("generations:"):
+        return SAMPLE_SETS[name], problems
+    model = name.removeprefix("generations:")
+    codes: dict[str, list[str]] = {}
+    for line in (SHARED / "generations" / f"{model}.jsonl").read_text().splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            codes.setdefault(entry["task_id"].removeprefix("HumanEval/"), []).append(
+                entry["solution"])
+    chosen = [i for i in parse_problems(problems) if i in PROBLEMSET and str(i) in codes]
+    sample_file = scratch / f"{model}.json"
+    sample_file.write_text(json.dumps({str(i): codes[str(i)] for i in chosen}))
+    return sample_file, ",".join(map(str, chosen))
 
 
 def effboard_command(sample_file: Path, out: Path, problems: str | None) -> list[str]:
@@ -53,6 +81,22 @@ def run_enam(sample_file: Path, out: Path, cache: Path, problems: str | None) ->
     return timed(enam_command(sample_file, out, cache, problems), dict(os.environ))[0]
 
 
+def sample_disagreements(ours: dict, theirs: dict) -> list[dict]:
+    """The samples whose verdict (correct or not) differs between the two evaluators."""
+    found = []
+    for index, passes in theirs["passes"].items():
+        task_id = f"HumanEval/{index}"
+        samples = ours["problems"].get(task_id, {}).get("samples", [])
+        for number, passed in enumerate(passes):
+            sample = samples[number] if number < len(samples) else {}
+            if sample.get("correct", False) != passed:
+                found.append({"task_id": task_id, "sample": number, "enam": passed,
+                              "effboard": sample.get("status", "missing"),
+                              "error": sample.get("error", ""),
+                              "failed_level": sample.get("failed_level")})
+    return found
+
+
 def compare(ours: dict, theirs: dict) -> dict:
     pass_disagreements, eff_gaps = [], []
     for index, passes in theirs["passes"].items():
@@ -68,6 +112,7 @@ def compare(ours: dict, theirs: dict) -> dict:
     eff_gaps.sort(reverse=True)
     return {
         "pass_disagreements": pass_disagreements,
+        "sample_disagreements": sample_disagreements(ours, theirs),
         "largest_eff_gaps": [
             {"task_id": t, "effboard": round(o, 4), "enam": round(e, 4)}
             for _, t, o, e in eff_gaps[:8]
@@ -130,12 +175,11 @@ def main() -> None:
     prepare_database(env)
     report = {}
     for name in args.sets.split(","):
-        sample_file = SAMPLE_SETS[name]
+        sample_file, problems = sample_set(name, out / "agreement", args.problems)
         # Warm-up: fills both test caches; its times are the generation times.
-        warm_ours = run_effboard(sample_file, out / f"{name}-warm-effboard.json", env,
-                                 args.problems)
+        warm_ours = run_effboard(sample_file, out / f"{name}-warm-effboard.json", env, problems)
         warm_theirs = run_enam(sample_file, out / f"{name}-warm-enam.json", out / "enam-tests",
-                               args.problems)
+                               problems)
         rounds = []
         for round_number in range(args.rounds):
             sides = [("effboard", run_effboard), ("enam", run_enam)]
@@ -145,8 +189,8 @@ def main() -> None:
             for side, _ in sides:
                 target = out / f"{name}-{round_number}-{side}.json"
                 walls[side] = (
-                    run_effboard(sample_file, target, env, args.problems) if side == "effboard"
-                    else run_enam(sample_file, target, out / "enam-tests", args.problems)
+                    run_effboard(sample_file, target, env, problems) if side == "effboard"
+                    else run_enam(sample_file, target, out / "enam-tests", problems)
                 )
             ours = load(out / f"{name}-{round_number}-effboard.json")
             theirs = load(out / f"{name}-{round_number}-enam.json")
@@ -162,6 +206,8 @@ def main() -> None:
         report[name] = {
             "warmup_wall_seconds": {"effboard": warm_ours, "enam": warm_theirs},
             "rounds": rounds,
+            "warmup_sample_disagreements": sample_disagreements(
+                load(out / f"{name}-warm-effboard.json"), load(out / f"{name}-warm-enam.json")),
             # The warm-up runs are comparisons too (their tests generated first, untimed).
             "per_problem": per_problem_agreement(
                 [load(out / f"{name}-{n}-effboard.json") for n in ["warm", *range(args.rounds)]],
@@ -171,12 +217,14 @@ def main() -> None:
         print(json.dumps({name: report[name]}, indent=1))
     rows = [
         [name, number, r["effboard"]["pass@1"], r["enam"]["pass@1"], len(r["pass_disagreements"]),
+         len(r["sample_disagreements"]),
          r["effboard"]["eff@1"], r["enam"]["eff@1"], r["wall_seconds"]["effboard"],
          r["wall_seconds"]["enam"], r["wall_ratio_effboard_over_enam"], r["effboard_call_share"]]
         for name, entry in report.items() for number, r in enumerate(entry["rounds"])
     ]
     table = markdown_table(
         ["set", "round", "pass@1 Effboard", "pass@1 enam", "pass disagreements",
+         "sample disagreements",
          "eff@1 Effboard", "eff@1 enam", "wall Effboard (s)", "wall enam (s)",
          "wall ratio", "call share"],
         rows,
