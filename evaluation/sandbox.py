@@ -36,6 +36,7 @@ from evaluation.decoding import decode_output
 from evaluation.zygote import (
     CALL_SECONDS,
     FRAME_LENGTH,
+    IMPORT_SECONDS,
     MAX_OUTPUT_BYTES,
     RETIRED_EXIT_CODE,
     Header,
@@ -325,8 +326,9 @@ class ZygoteProcess:
             raise RunNotTaken(str(exc)) from None
         if ready.get("event") != "ready":
             raise RunNotTaken(f"unexpected message {ready!r}")
-        # Each call's timeout covers its module code and the call itself.
-        deadline = time.monotonic() + sum(timeouts) + WATCHDOG_MARGIN_SECONDS
+        # Each call's timeout covers its module code and the call itself; the program's
+        # imports before them have their own.
+        deadline = time.monotonic() + IMPORT_SECONDS + sum(timeouts) + WATCHDOG_MARGIN_SECONDS
         header, blob = self._receive(deadline, max_blob_bytes=len(calls) * MAX_OUTPUT_FRAME_BYTES)
         return self._results(header, blob, len(calls))
 

@@ -28,12 +28,19 @@ child's messages is one frame: a status code and a time by its own clock (RESULT
 the pickled output or the error's text.
 
     zygote -> child   {program, entry_point}, once              nothing about limits
+    child -> zygote   READY                                     the program's imports done
     then, for each call in turn:
     zygote -> child   an empty frame (RUN_MODULE)               our clock starts
     child -> zygote   READY                                     the module code ran afresh
     zygote -> child   the call's argument frame                 our clock starts again
     child -> zygote   OK, its time, pickled output              our clock stops
                       (or ERROR / MEMORY, 0, the error's text)
+
+Before its first call the child imports, untimed (see IMPORT_SECONDS), the modules the
+program's code names in import statements, its functions' included: ENAMEL's long-lived process
+imports a module once and finds it in sys.modules ever after, where a fresh child would pay
+for it in every run (doctest: 15-20 ms, past T on most problems). What fails to import here
+fails again, timed, where the program imports it.
 
 Each call is as ENAMEL makes it: the program's module code runs in a fresh scope (ENAMEL's:
 `time` given, `print` and `input` None), then the function is called; the module code is
@@ -83,6 +90,7 @@ import fcntl
 import gc
 import importlib
 import json
+import opcode
 import os
 import pickle
 import resource
@@ -140,6 +148,14 @@ INBOX_BYTES = 64 * 1024
 MAX_OUTPUT_BYTES = 64 * 1024**2
 # Grace after a deadline for a result that is already on its way, and for reaping.
 DEADLINE_MARGIN_SECONDS = 0.05
+# The most a child may take to import its program's modules (see import_ahead); it stops
+# importing ahead after IMPORT_BUDGET_SECONDS (a dozen heavy modules), leaving the rest to the
+# program, so that only a child held up from outside meets the deadline.
+IMPORT_SECONDS = 0.5
+IMPORT_BUDGET_SECONDS = 0.25
+IMPORTS_AHEAD = 64
+IMPORT_NAME = opcode.opmap["IMPORT_NAME"]
+EXTENDED_ARG = opcode.EXTENDED_ARG
 # The most removing a run's files may take: past it we retire instead (the worker's watchdog
 # counts it against the next run, see WATCHDOG_MARGIN_SECONDS in sandbox.py).
 CLEANUP_SECONDS = 1.0
@@ -324,6 +340,36 @@ def warm_up() -> None:
     result_frame(ChildCode.OK, 0.5, pickle.dumps(output, 5))
 
 
+def imported_names(code: CodeType) -> set[str]:
+    """The module names in `code`'s import statements, and in those of the functions and
+    classes it defines (read from the bytecode: nothing of the program runs)."""
+    names: set[str] = set()
+    stack = [code]
+    while stack:
+        code = stack.pop()
+        raw, extended = code.co_code, 0
+        for index in range(0, len(raw), 2):
+            op, argument = raw[index], raw[index + 1] | extended
+            extended = argument << 8 if op == EXTENDED_ARG else 0
+            if op == IMPORT_NAME:
+                names.add(code.co_names[argument])
+        stack.extend(const for const in code.co_consts if isinstance(const, CodeType))
+    return names
+
+
+def import_ahead(code: CodeType) -> None:
+    """Imports what the program will (see the module docstring), in this child only."""
+    stop = time.monotonic() + IMPORT_BUDGET_SECONDS
+    for name in sorted(imported_names(code))[:IMPORTS_AHEAD]:
+        if time.monotonic() > stop:
+            return
+        if name and name not in sys.modules:
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001 - the program meets it again, timed
+                pass
+
+
 def sample_scope() -> dict[str, Any]:
     """ENAMEL's exec scope: `time` given, `print` and `input` None (calling them fails)."""
     return {"time": time, "input": None, "print": None}
@@ -476,7 +522,13 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, i
     except BaseException as exc:
         send_result(ChildCode.ERROR, 0.0, ("SandboxSetup: " + describe(exc)).encode())
         return
-    code = programs.get(program)
+    try:
+        code = programs.get(program) or compile(program, "<sample>", "exec")
+    except BaseException as exc:
+        send_result(*failure(exc))
+        return
+    import_ahead(code)
+    send_result(ChildCode.READY, 0.0)
     # Each call as ENAMEL makes it: the program's module code in a fresh scope (untimed, but
     # under the call's deadline), then the call, timed. The module code runs before the
     # call's input exists in this process: its arguments are sent once "ready" is out.
@@ -484,8 +536,6 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, i
         try:
             if read_frame(CHILD_INPUT_FD):
                 raise ValueError("expected the signal to run the module code")
-            if code is None:
-                code = compile(program, "<sample>", "exec")
             scope = sample_scope()
             exec(code, scope)
             function = scope.get(entry_point)
@@ -767,12 +817,16 @@ class Zygote:
         """
         link = self.link = ChildLink(child.result_fd, self.inbox, self.secrets)
         program = {"program": request["program"], "entry_point": request["entry_point"]}
-        first = frame(json.dumps(program).encode())
+        loaded = self.await_message(link, time.monotonic() + IMPORT_SECONDS, child.input_fd,
+                                    frame(json.dumps(program).encode()), input_first=True)
+        failed = self.refused_ready(loaded, {"module_seconds": 0.0, "wall_seconds": 0.0},
+                                    "Timeout: importing the program's modules")
+        if failed is not None:
+            return [failed[0]], [failed[1]]
         calls, blobs = [], []
         stop_after = request.get("stop_after")
         for timeout, argument in zip(request["timeouts"], argument_frames(args), strict=True):
-            header, blob = self.call(link, child, timeout, first, argument)
-            first = b""
+            header, blob = self.call(link, child, timeout, argument)
             calls.append(header)
             blobs.append(blob)
             if header["status"] != RunStatus.OK or (
@@ -782,29 +836,18 @@ class Zygote:
                 break
         return calls, blobs
 
-    def call(self, link: ChildLink, child: Child, timeout: float, first: bytes,
+    def call(self, link: ChildLink, child: Child, timeout: float,
              argument: memoryview) -> tuple[Header, Buffer]:
-        """One call within `timeout`: the module code runs (after the program itself, `first`,
-        on the run's first call), then the argument frame goes to the child, and its result
-        comes back. Both phases are timed here, by our clock."""
+        """One call within `timeout`: the module code runs, then the argument frame goes to
+        the child, and its result comes back. Both phases are timed here, by our clock."""
         deadline = time.monotonic() + timeout + DEADLINE_MARGIN_SECONDS
         start = time.perf_counter()
-        received = self.await_message(link, deadline, child.input_fd, first, RUN_MODULE,
+        received = self.await_message(link, deadline, child.input_fd, RUN_MODULE,
                                       input_first=True)
-        module_seconds = time.perf_counter() - start
-        times = {"module_seconds": module_seconds, "wall_seconds": 0.0}
-        if received is None:
-            return {"status": RunStatus.TIMEOUT, "error": "Timeout: the program's module code",
-                    **times}, b""
-        if isinstance(received, dict):
-            return {**received, **times}, b""
-        if received[:1] != READY_CODE:
-            header, blob = self.checked_result(received, times)
-            if header["status"] == RunStatus.OK:  # an answer before its input: a guess
-                header = {"status": RunStatus.ERROR,
-                          "error": "BadResult: a result before its input", **times}
-                blob = b""
-            return header, blob
+        times = {"module_seconds": time.perf_counter() - start, "wall_seconds": 0.0}
+        failed = self.refused_ready(received, times, "Timeout: the program's module code")
+        if failed is not None:
+            return failed
         start = time.perf_counter()
         received = self.await_message(link, deadline, child.input_fd, argument,
                                       input_first=True)
@@ -814,6 +857,23 @@ class Zygote:
         if isinstance(received, dict):
             return {**received, **times}, b""
         return self.checked_result(received, times)
+
+    def refused_ready(self, received: bytearray | Header | None, times: dict[str, float],
+                      timeout_error: str) -> tuple[Header, Buffer] | None:
+        """None when the child said READY; else the call's header and output: it ran out of
+        time (`timeout_error`), broke, or failed (its module code, say), or it answered
+        before its input, which can only be a guess."""
+        if received is None:
+            return {"status": RunStatus.TIMEOUT, "error": timeout_error, **times}, b""
+        if isinstance(received, dict):
+            return {**received, **times}, b""
+        if received[:1] == READY_CODE:
+            return None
+        header, blob = self.checked_result(received, times)
+        if header["status"] == RunStatus.OK:
+            return {"status": RunStatus.ERROR, "error": "BadResult: a result before its input",
+                    **times}, b""
+        return header, blob
 
     @staticmethod
     def await_message(link: ChildLink, deadline: float, write_fd: int, *parts: Buffer,

@@ -559,9 +559,9 @@ def test_stopping_the_zygote_is_survived(sandbox):
     program = "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGSTOP)\n"
     result = run(sandbox, program, timeout=0.2)
     assert result.status == "killed"
-    # The run's deadline, the watchdog's fixed margin (2 s), and the wait for the stopped
-    # zygote to exit on its own before it is killed (1 s).
-    assert time.monotonic() - started < 0.2 + 2.5 + 1.5
+    # The run's deadline, the program's imports' (0.5 s), the watchdog's fixed margin (2 s),
+    # and the wait for the stopped zygote to exit on its own before it is killed (1 s).
+    assert time.monotonic() - started < 0.2 + 0.5 + 2.5 + 1.5
     assert_unharmed(sandbox)
 
 
@@ -1195,7 +1195,7 @@ def test_a_zygote_stopped_by_module_code_costs_the_run_its_deadline_only(sandbox
     elapsed = time.monotonic() - started
     assert result.status == "killed", result
     # As in test_stopping_the_zygote_is_survived, not 5 s per call as before.
-    assert elapsed < 0.5 + 2.5 + 1.5, elapsed
+    assert elapsed < 0.5 + 0.5 + 2.5 + 1.5, elapsed
     for _ in range(2):  # both zygotes
         assert_unharmed(sandbox)
 
@@ -1249,9 +1249,9 @@ def test_a_zygote_stopped_from_outside_costs_the_run_its_deadline_and_is_replace
         elapsed = time.monotonic() - started
         stopper.join()
         assert result.status == "killed", result
-        # The run's deadline, the watchdog's margin (2 s), the wait for the zygote to exit on
-        # its own before it is killed (1 s), and slack.
-        assert elapsed < 1.0 + 2.0 + 1.0 + 1.5, elapsed
+        # The run's deadline, its imports' (0.5 s), the watchdog's margin (2 s), the wait for
+        # the zygote to exit on its own before it is killed (1 s), and slack.
+        assert elapsed < 1.0 + 0.5 + 2.0 + 1.0 + 1.5, elapsed
         assert await_gone(zygote)
         assert_unharmed(box)
         assert zygote_pids(box) != [zygote]
