@@ -9,6 +9,7 @@ Runs code in-process, as enam does: only for trusted sample sets.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -46,7 +47,9 @@ def main() -> None:
     cache = None
     if args.tests_cache:
         os.makedirs(args.tests_cache, exist_ok=True)
-        cache = os.path.join(args.tests_cache, "enam-" + "-".join(map(str, subset))[:80])
+        # Named by the whole subset: two subsets must never share a file.
+        key = hashlib.sha256(",".join(map(str, subset)).encode()).hexdigest()[:16]
+        cache = os.path.join(args.tests_cache, f"enam-{len(subset)}-{key}")
     if cache is None or not evaluator.load_tests(cache + "~tests.pkl"):
         started = time.monotonic()
         evaluator.make_tests(save_name=cache)
