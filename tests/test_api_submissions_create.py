@@ -113,6 +113,16 @@ def test_model_name_with_control_characters_is_400(client: Client, token: str, n
     assert not LanguageModel.objects.exists()
 
 
+def test_organisation_with_control_characters_is_400(client: Client, token: str) -> None:
+    response = upload(client, token, model="Coder 7B", organisation="Acme\nInc")
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        "An organisation cannot contain control characters or line breaks."
+    )
+    assert not Submission.objects.exists()
+    assert not LanguageModel.objects.exists()
+
+
 def test_missing_fields_are_400(client: Client, token: str) -> None:
     response = client.post(URL, {}, headers={"Authorization": f"Token {token}"})
     assert response.status_code == 400

@@ -135,8 +135,10 @@ def test_file_over_the_size_limit_is_refused(logged_in: Client, model, settings)
         ({"new_model": "!!!"}, "at least one letter"),
         ({"new_model": "Coder\x1b[31m 7B"}, "cannot contain control characters"),
         ({"new_model": "Two\nlines"}, "cannot contain control characters"),
+        ({"new_model": "Other 7B", "organisation": "Acme\x1b[2J"},
+         "An organisation cannot contain control characters"),
     ],
-    ids=["no-model", "taken-name", "no-slug", "escape", "newline"],
+    ids=["no-model", "taken-name", "no-slug", "escape", "newline", "organisation"],
 )
 def test_model_choice_errors(logged_in: Client, model, fields: dict, message: str) -> None:
     response = post(logged_in, good_file(), **fields)

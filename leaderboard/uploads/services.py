@@ -18,13 +18,19 @@ _NOT_IN_NAMES = {"Cc", "Cs", "Zl", "Zp"}
 MODEL_NAME_MAX = 120  # LanguageModel.name's max_length, which SQLite does not enforce
 
 
+def one_line(text: str, what: str) -> str:
+    """`text` stripped; ValueError (one line) if it holds a character that breaks its line."""
+    text = text.strip()
+    if any(unicodedata.category(char) in _NOT_IN_NAMES for char in text):
+        raise ValueError(f"{what} cannot contain control characters or line breaks.")
+    return text
+
+
 def clean_model_name(name: str) -> str:
     """`name` stripped; ValueError (one line) if it cannot name a model."""
-    name = name.strip()
+    name = one_line(name, "A model name")
     if len(name) > MODEL_NAME_MAX:
         raise ValueError(f"A model name has at most {MODEL_NAME_MAX} characters.")
-    if any(unicodedata.category(char) in _NOT_IN_NAMES for char in name):
-        raise ValueError("A model name cannot contain control characters or line breaks.")
     if not slugify(name):
         raise ValueError("A model name needs at least one letter or digit.")
     return name
@@ -33,6 +39,8 @@ def clean_model_name(name: str) -> str:
 def new_model(name: str, **details) -> LanguageModel:
     """An unsaved model named `name`; ValueError (one line) if the name is taken or unusable."""
     name = clean_model_name(name)
+    if "organisation" in details:
+        details["organisation"] = one_line(details["organisation"], "An organisation")
     slug = slugify(name)
     if LanguageModel.objects.filter(Q(name__iexact=name) | Q(slug=slug)).exists():
         raise ValueError(f"A model named “{name}” already exists: pick it from the list.")
