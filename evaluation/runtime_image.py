@@ -27,8 +27,8 @@ from pathlib import Path
 
 TMPFS_CANDIDATES = ("/dev/shm", os.environ.get("XDG_RUNTIME_DIR", ""), f"/run/user/{os.getuid()}")
 FORMAT_VERSION = "1"
-# Parts of the standard library no sample runs (tests, GUIs, installers, the static library):
-# a third of its size.
+# What no sample runs: the standard library's tests, GUIs and installers, the static library,
+# and installed packages (not on a sandboxed path, as the interpreter runs with -I -S).
 STDLIB_LEFT_OUT = ("test", "site-packages", "idlelib", "tkinter", "turtledemo", "ensurepip",
                    "config-")
 EXTENSIONS_LEFT_OUT = ("_tkinter",)  # tkinter's, with the X11 libraries it loads
