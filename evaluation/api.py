@@ -21,6 +21,7 @@ from evaluation.engine import EvaluationError as EvaluationError
 from evaluation.formats import ParsedSamples as ParsedSamples
 from evaluation.formats import SampleFormatError as SampleFormatError
 from evaluation.formats import parse_samples as parse_samples
+from evaluation.formats import read_sample_file as read_sample_file
 from evaluation.metrics import average_metrics
 from evaluation.progressbar import ProgressBar as ProgressBar
 from evaluation.results import ProblemEvaluation, SampleResult

@@ -23,6 +23,7 @@ import zipfile
 import zlib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 # The largest file parse_samples() reads unless told otherwise.
 DEFAULT_MAX_BYTES = 50 * 1024**2
@@ -78,6 +79,19 @@ class ParsedSamples:
     @property
     def total_samples(self) -> int:
         return sum(len(codes) for codes in self.samples.values())
+
+
+def read_sample_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes, read no further than one past `max_bytes`: /dev/zero, or a huge file
+    given by mistake, must not fill memory before its size is checked."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise SampleFormatError(f"cannot read ({exc.strerror})") from None
+    if len(data) > max_bytes:
+        raise SampleFormatError(f"file is larger than the {max_bytes / 1024**2:g} MiB limit")
+    return data
 
 
 def parse_samples(

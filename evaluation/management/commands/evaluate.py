@@ -7,8 +7,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from evaluation import api
-from evaluation.api import EvaluationError, ProgressBar, SampleFormatError, parse_samples
-from evaluation.formats import DEFAULT_MAX_BYTES
+from evaluation.api import (
+    EvaluationError,
+    ProgressBar,
+    SampleFormatError,
+    parse_samples,
+    read_sample_file,
+)
 from problems.models import Problem
 
 
@@ -27,19 +32,6 @@ def _check_output(output: Path) -> None:
         raise CommandError(f"--output: {output}: is a folder")
     if not output.parent.is_dir():
         raise CommandError(f"--output: {output.parent}: no such folder")
-
-
-def _read(file: Path, limit: int) -> bytes:
-    """The file's bytes, read no further than one past `limit`: /dev/zero, or a huge file
-    given by mistake, must not fill memory before its size is checked."""
-    try:
-        with file.open("rb") as stream:
-            data = stream.read(limit + 1)
-    except OSError as exc:
-        raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
-    if len(data) > limit:
-        raise CommandError(f"{file}: file is larger than the {limit / 1024**2:g} MiB limit")
-    return data
 
 
 class Command(BaseCommand):
@@ -68,8 +60,8 @@ class Command(BaseCommand):
         catalogue = list(active.order_by("index"))
         if not catalogue:
             raise CommandError("no active problems: run `manage.py import_enamel` first")
-        data = _read(file, DEFAULT_MAX_BYTES)
         try:
+            data = read_sample_file(file)
             parsed = parse_samples(
                 file.name, data,
                 known_task_ids=set(Problem.objects.values_list("task_id", flat=True)),

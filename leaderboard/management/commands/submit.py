@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
-from evaluation.api import ProgressBar, SampleFormatError
+from evaluation.api import ProgressBar, SampleFormatError, read_sample_file
 from leaderboard.models import LanguageModel, Submission
 from leaderboard.submissions import create_submission, submission_progress
 from leaderboard.uploads.services import clean_model_name
@@ -55,8 +55,8 @@ class Command(BaseCommand):
             raise CommandError(f"--temperature: must be a number from 0 to {MAX_TEMPERATURE:g}")
         if len(notes) > MAX_NOTES:
             raise CommandError(f"--notes: at most {MAX_NOTES} characters")
-        data = _read(file, settings.MAX_UPLOAD_BYTES)
         try:
+            data = read_sample_file(file, settings.MAX_UPLOAD_BYTES)
             # A model created for a file that turns out bad is rolled back with it.
             with transaction.atomic():
                 submission = create_submission(
@@ -110,19 +110,6 @@ def _text(option: str, value: str) -> str:
     except UnicodeEncodeError:
         raise CommandError(f"{option}: not valid UTF-8") from None
     return value
-
-
-def _read(file: Path, limit: int) -> bytes:
-    """The file's bytes, read no further than one past `limit`: /dev/zero, or a huge file
-    given by mistake, must not fill memory before its size is checked."""
-    try:
-        with file.open("rb") as stream:
-            data = stream.read(limit + 1)
-    except OSError as exc:
-        raise CommandError(f"{file}: cannot read ({exc.strerror})") from None
-    if len(data) > limit:
-        raise CommandError(f"{file}: file is larger than the {limit / 1024**2:g} MiB limit")
-    return data
 
 
 def _model_named(name: str) -> LanguageModel:
