@@ -101,23 +101,23 @@ def test_file_over_the_size_limit_is_400(client: Client, token: str, settings) -
     assert "larger than" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("name", ["Coder\x1b[31m 7B", "Two\nlines", "Line\u2028separator"])
-def test_model_name_with_control_characters_is_400(client: Client, token: str, name: str):
+@pytest.mark.parametrize(
+    ("fields", "what"),
+    [
+        ({"model": "Coder\x1b[31m 7B"}, "A model name"),
+        ({"model": "Two\nlines"}, "A model name"),
+        ({"model": "Line\u2028separator"}, "A model name"),
+        ({"model": "Coder 7B", "organisation": "Acme\nInc"}, "An organisation"),
+    ],
+    ids=["name-escape", "name-newline", "name-separator", "organisation-newline"],
+)
+def test_names_with_control_characters_are_400(client: Client, token: str, fields: dict,
+                                               what: str) -> None:
     # A name shows on one line in pages, exports and terminals.
-    response = upload(client, token, model=name)
+    response = upload(client, token, **fields)
     assert response.status_code == 400
     assert response.json()["detail"] == (
-        "A model name cannot contain control characters or line breaks."
-    )
-    assert not Submission.objects.exists()
-    assert not LanguageModel.objects.exists()
-
-
-def test_organisation_with_control_characters_is_400(client: Client, token: str) -> None:
-    response = upload(client, token, model="Coder 7B", organisation="Acme\nInc")
-    assert response.status_code == 400
-    assert response.json()["detail"] == (
-        "An organisation cannot contain control characters or line breaks."
+        f"{what} cannot contain control characters or line breaks."
     )
     assert not Submission.objects.exists()
     assert not LanguageModel.objects.exists()
