@@ -13,16 +13,23 @@ under the first tmpfs of TMPFS_CANDIDATES, named by what it was built from, so e
 the machine shares one and a new Python installation gets a new one. The zygote script, which
 changes with Effboard, is copied apart (`file_copy`), so that each version does not make a
 whole new image.
+
+Each is handed out as a `Lease`, a shared lock held while a sandbox binds it; each lease taken
+removes this user's images and copies that no one holds (`remove_unused`), so that a new
+Python, library or zygote leaves no 80 MB behind it, and nothing a running sandbox binds goes.
 """
 
 import contextlib
+import fcntl
 import hashlib
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 TMPFS_CANDIDATES = ("/dev/shm", os.environ.get("XDG_RUNTIME_DIR", ""), f"/run/user/{os.getuid()}")
@@ -36,6 +43,10 @@ EXTENSIONS_LEFT_OUT = ("_tkinter",)  # tkinter's, with the X11 libraries it load
 TOP_LEVEL_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 LOADER_CACHE = "/etc/ld.so.cache"
 COMPLETE_MARKER = ".complete"
+# This user's images and copies, and their staging names (NAME.PID.tmp): what remove_unused
+# may remove.
+OUR_NAMES = re.compile(rf"effboard-(sandbox|file)-{os.getuid()}-[0-9a-f]{{16}}(\.[0-9]+\.tmp)?")
+LEASE_ATTEMPTS = 3
 
 
 class RuntimeImageError(OSError):
@@ -157,47 +168,155 @@ def build(destination: str, python: str, programs: list[str]) -> None:
     Path(destination, COMPLETE_MARKER).touch()
 
 
-def runtime_image(python: str, programs: tuple[str, ...] = ()) -> str:
-    """The image's root directory, built once per machine and key (and again should it be
-    removed): `python` with its standard library and libraries, and each executable of
-    `programs` with its libraries."""
+class Lease:
+    """A shared lock on an image or a file copy, taken before a sandbox binds it: while it is
+    held, remove_unused leaves that one alone. The lock lives in the worker (the descriptor is
+    close-on-exec, never the sandbox's, whose view of the host it would widen)."""
+
+    def __init__(self, path: str, fd: int) -> None:
+        self.path = path  # what to bind
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def runtime_image(python: str, programs: tuple[str, ...] = ()) -> Lease:
+    """A lease on the image's root directory, built once per machine and key (and again
+    should it be removed): `python` with its standard library and libraries, and each
+    executable of `programs` with its libraries."""
     base = tmpfs_base()
     image = os.path.join(base, f"effboard-sandbox-{image_key(python, list(programs))}")
-    if not os.path.exists(image):
+
+    def make() -> None:
         staging = f"{image}.{os.getpid()}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
-        try:
-            os.mkdir(staging, 0o755)
-            build(staging, python, list(programs))
-            publish(staging, image)
-        except OSError as exc:
-            raise RuntimeImageError(f"cannot build the sandbox's files (about 100 MB) in {base}: "
-                                    f"{exc}") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    checked(image, directory=True)
-    return os.path.join(image, "root")
+        os.mkdir(staging, 0o755)
+        # Held while it is built, so that remove_unused elsewhere leaves it alone.
+        with locked(staging, fcntl.LOCK_EX):
+            try:
+                build(staging, python, list(programs))
+                publish(staging, image)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    try:
+        fd = leased(image, make, directory=True)
+    except OSError as exc:
+        raise RuntimeImageError(f"cannot build the sandbox's files (about 100 MB) in {base}: "
+                                f"{exc}") from None
+    return Lease(os.path.join(image, "root"), fd)
 
 
-def file_copy(path: str) -> str:
-    """A read-only copy of the file at `path` on the tmpfs, named by its content."""
+def file_copy(path: str) -> Lease:
+    """A lease on a read-only copy of the file at `path` on the tmpfs, named by its content."""
     content = Path(path).read_bytes()
     base = tmpfs_base()
-    name = f"effboard-file-{os.getuid()}-{hashlib.sha256(content).hexdigest()[:16]}"
-    copy = os.path.join(base, name)
-    if not os.path.exists(copy):
+    copy = os.path.join(base, f"effboard-file-{os.getuid()}-"
+                              f"{hashlib.sha256(content).hexdigest()[:16]}")
+
+    def make() -> None:
         staging = f"{copy}.{os.getpid()}.tmp"
         try:
-            Path(staging).write_bytes(content)
-            os.chmod(staging, 0o444)
-            publish(staging, copy)
-        except OSError as exc:
-            raise RuntimeImageError(f"cannot copy {path} to {base}: {exc}") from None
+            fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o444)
+            with open(fd, "wb") as staged:
+                # Held while it is written, so that remove_unused elsewhere leaves it alone.
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                staged.write(content)
+                staged.flush()
+                publish(staging, copy)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(staging)
-    checked(copy, directory=False)
-    return copy
+
+    try:
+        fd = leased(copy, make, directory=False)
+    except OSError as exc:
+        raise RuntimeImageError(f"cannot copy {path} to {base}: {exc}") from None
+    return Lease(copy, fd)
+
+
+def leased(path: str, make: Callable[[], None], directory: bool) -> int:
+    """A descriptor holding a shared lock on `path`, made first if it is missing; then this
+    user's files that no one holds are removed.
+
+    remove_unused renames what it removes while it holds the exclusive lock, so a lock taken
+    on the file still at `path` is one on a file that stays."""
+    for _ in range(LEASE_ATTEMPTS):
+        if not os.path.exists(path):
+            try:
+                make()
+            except FileNotFoundError:
+                continue  # its staging was taken for a leftover and removed: made again
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            continue  # removed as unused between the two
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        if is_at(fd, path):
+            try:
+                checked(path, directory)
+            except OSError:
+                os.close(fd)
+                raise
+            remove_unused(os.path.dirname(path))
+            return fd
+        os.close(fd)
+    raise RuntimeImageError(f"{path} was removed {LEASE_ATTEMPTS} times while it was leased")
+
+
+def remove_unused(base: str) -> list[str]:
+    """Removes this user's images, copies and staging files in `base` that no one holds (a
+    lease, or a build under way); returns their names."""
+    removed = []
+    for name in sorted(os.listdir(base)):
+        if not OUR_NAMES.fullmatch(name):
+            continue
+        path = os.path.join(base, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue  # gone already, or a symlink: not ours to follow
+        try:
+            if os.fstat(fd).st_uid != os.getuid():
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if not is_at(fd, path):
+                continue  # removed by another process meanwhile
+            # Out of the way first, under the lock: a lease taken after this finds no file
+            # there, and should we stop halfway, what is left is an unheld staging name.
+            doomed = path if name.endswith(".tmp") else f"{path}.{os.getpid()}.tmp"
+            os.rename(path, doomed)
+            if os.path.isdir(doomed):
+                shutil.rmtree(doomed, ignore_errors=True)
+            else:
+                os.unlink(doomed)
+            removed.append(name)
+        except BlockingIOError:
+            pass  # held
+        finally:
+            os.close(fd)
+    return removed
+
+
+@contextlib.contextmanager
+def locked(path: str, operation: int) -> Iterator[None]:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, operation)
+        yield
+    finally:
+        os.close(fd)
+
+
+def is_at(fd: int, path: str) -> bool:
+    """Whether `fd` is open on the file now at `path`."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.lstat(path))
+    except FileNotFoundError:
+        return False
 
 
 def publish(staging: str, final: str) -> None:

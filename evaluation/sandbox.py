@@ -149,8 +149,18 @@ def split_frames(blob: bytes) -> list[bytes]:
     return [blob[start + FRAME_LENGTH.size:end] for start, end in bounds]
 
 
-def bubblewrap_command(python: str, sandbox_uid: int | None) -> list[str]:
-    """bwrap around the zygote: no network, no project files, a private /proc and /tmp."""
+def sandbox_programs(sandbox_uid: int | None) -> tuple[str, ...]:
+    """The host programs the sandbox runs besides Python (in its image, see bubblewrap_command)."""
+    return (shutil.which("setpriv") or "setpriv",) if sandbox_uid is not None else ()
+
+
+def bubblewrap_command(python: str, sandbox_uid: int | None, image_root: str,
+                       zygote_copy: str) -> list[str]:
+    """bwrap around the zygote: no network, no project files, a private /proc and /tmp.
+
+    The system the sandbox sees is `image_root`, a copy in memory of `python` and
+    sandbox_programs(sandbox_uid), never the host's own files: whose pages are cached is state
+    the whole host shares (see evaluation.runtime_image). The zygote script is `zygote_copy`."""
     command = ["bwrap", "--die-with-parent", "--new-session", "--clearenv"]
     if sandbox_uid is None:
         command += ["--unshare-all", "--unshare-user", "--disable-userns"]
@@ -161,12 +171,9 @@ def bubblewrap_command(python: str, sandbox_uid: int | None) -> list[str]:
                     "--unshare-cgroup-try"]
     for name, value in SANDBOX_ENV.items():
         command += ["--setenv", name, value]
-    # The system the sandbox sees is a copy in memory, never the host's own files: whose pages
-    # are cached is state the whole host shares (see evaluation.runtime_image).
-    programs = (shutil.which("setpriv") or "setpriv",) if sandbox_uid is not None else ()
-    command += runtime_image.bind_arguments(runtime_image.runtime_image(python, programs))
+    command += runtime_image.bind_arguments(image_root)
     command += ["--perms", "0755", "--dir", os.path.dirname(ZYGOTE_PATH_IN_SANDBOX),
-                "--ro-bind", runtime_image.file_copy(str(ZYGOTE_SCRIPT)), ZYGOTE_PATH_IN_SANDBOX,
+                "--ro-bind", zygote_copy, ZYGOTE_PATH_IN_SANDBOX,
                 # Read-only: writing /proc/self/clear_refs would reset the peak memory we read,
                 # and files in /dev (/dev/shm too) would outlive the run, unlike those in /tmp.
                 "--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
@@ -208,6 +215,7 @@ class ZygoteProcess:
         self._inbox = bytearray()  # what the zygote sent that no message was made of yet
         self._scratch_base: str | None = None
         self.cgroup: cgroups.Cgroup | None = None
+        self._leases: list[runtime_image.Lease] = []  # on the image and zygote it binds
         # "cgroup" once its first start made it one, else "per-process" (only rlimits apply).
         self.resource_limits: str | None = None
 
@@ -219,7 +227,12 @@ class ZygoteProcess:
                   "RLIMIT_NOFILE": CHILD_MAX_OPEN_FILES, "RLIMIT_CORE": 0}
         uid = self.sandbox_uid
         if self.isolation == "bubblewrap":
-            command = bubblewrap_command(self.python, uid)
+            # Held until stop(): no cleanup removes the files a running sandbox binds.
+            self._release_leases()  # of a start that failed
+            self._leases = [runtime_image.runtime_image(self.python, sandbox_programs(uid)),
+                            runtime_image.file_copy(str(ZYGOTE_SCRIPT))]
+            command = bubblewrap_command(self.python, uid,
+                                         *(lease.path for lease in self._leases))
             scratch_base, cwd = SCRATCH_IN_SANDBOX, "/"
             user_options: dict[str, Any] = {}
         else:
@@ -259,6 +272,10 @@ class ZygoteProcess:
         hello, _ = self._receive(deadline)
         if hello.get("event") != "hello":
             raise SandboxLost(f"unexpected greeting {hello!r}")
+
+    def _release_leases(self) -> None:
+        while self._leases:
+            self._leases.pop().release()
 
     def _new_cgroup(self) -> cgroups.Cgroup | None:
         """A cgroup for the zygote about to start, or None where there can be none: then
@@ -305,6 +322,7 @@ class ZygoteProcess:
         if self.cgroup is not None:
             self.cgroup.remove()  # and with it anything of the sandbox still alive
             self.cgroup = None
+        self._release_leases()
         return None if process is None else process.returncode
 
     def run(self, program: str, entry_point: str, calls: list[tuple[bytes, float]],
