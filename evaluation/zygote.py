@@ -67,8 +67,11 @@ child never meets one at work. A child that sent its last result waits to be kil
 peak memory is read while it is alive, the result goes to the worker, and only then is the
 child killed, while the worker digests the result.
 
-Programs are compiled here too (compiling runs none of their code) and kept, so that the
-children of later runs of the same program inherit the code object instead of compiling it.
+Each child compiles its own program; we keep no program, compiled or not, between runs: a
+child inherits all we hold when it is forked, before its request, so a program kept for later
+runs would be another run's (another submission's) code, readable by whatever runs next, and
+its constants (folded up to 4 KiB each: some 60 MB from 256 KiB of source) memory that every
+later child would carry, against its own limit and in its recorded peak.
 
 Children also inherit our priority, scheduling policy, CPU affinity and resource limits,
 which a run's code may change from outside (it has our uid). Before each fork we compare them
@@ -136,9 +139,6 @@ def warm_up(numbers, text):
 """
 WARM_UP_CODE = compile(WARM_UP_PROGRAM, "<warm-up>", "exec")
 WARM_UP_ARGS = pickle.dumps((list(range(150)), "the quick brown fox jumps over the lazy dog " * 8))
-# Compiled programs kept for the children of later runs; the reference and a sample alternate.
-COMPILED_PROGRAMS = 8
-COMPILED_PROGRAM_MAX_CHARS = 256 * 1024
 
 FRAME_LENGTH = struct.Struct(">Q")
 # Pipes this large carry most inputs and outputs in one write, not in 64 KiB turns, each of
@@ -480,11 +480,11 @@ def install_syscall_filter() -> None:
 
 
 def run_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, int],
-              pid_namespace: bool, programs: dict[str, CodeType]) -> None:
+              pid_namespace: bool) -> None:
     """Runs in the forked child; never returns, whatever the program does."""
     exit_now, read_now = os._exit, os.read  # bound before the program can replace them
     try:
-        serve_child(input_fd, result_fd, scratch, limits, pid_namespace, programs)
+        serve_child(input_fd, result_fd, scratch, limits, pid_namespace)
         # Alive until the zygote kills us, so that it can read our peak memory.
         read_now(CHILD_INPUT_FD, 1)
     finally:
@@ -492,7 +492,7 @@ def run_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, int
 
 
 def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, int],
-                pid_namespace: bool, programs: dict[str, CodeType]) -> None:
+                pid_namespace: bool) -> None:
     clock = time.perf_counter  # bound before the program can replace it
     dumps, loads = pickle.dumps, pickle.loads
     try:
@@ -523,7 +523,7 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, i
         send_result(ChildCode.ERROR, 0.0, ("SandboxSetup: " + describe(exc)).encode())
         return
     try:
-        code = programs.get(program) or compile(program, "<sample>", "exec")
+        code = compile(program, "<sample>", "exec")
     except BaseException as exc:
         send_result(*failure(exc))
         return
@@ -670,7 +670,6 @@ class Zygote:
         self.secrets: list[bytearray] = []
         self.inbox = bytearray(INBOX_BYTES)  # a message's length, and what came with it
         self.link: ChildLink | None = None  # the running child's, reading into the inbox
-        self.programs: dict[str, CodeType] = {}  # program text -> code object, oldest first
         self.settings = inherited_settings()
 
     def serve(self) -> bool:
@@ -688,10 +687,9 @@ class Zygote:
             except EOFError:
                 self.kill_strays()  # the idle child; we exit, so no child sees the args
                 return True
-            program = self.serve_run(child, request_frame, args)
+            self.serve_run(child, request_frame, args)
             del request_frame, args  # wiped by serve_run, and now freed
             killed = self.kill_run(child)
-            self.remember(program)
             if inherited_settings() != self.settings:
                 return False
             # Forked before the next request is read, so the child's memory never held its
@@ -704,9 +702,9 @@ class Zygote:
             self.wipe_scratch(keep=self.run_scratch)
             self.wipe_ipc()
 
-    def serve_run(self, child: Child, request_frame: bytearray, args: bytearray) -> object:
-        """Runs one request in `child`, sends its result and wipes its bytes; returns the
-        program. The child is killed, and left to kill_run to reap.
+    def serve_run(self, child: Child, request_frame: bytearray, args: bytearray) -> None:
+        """Runs one request in `child`, sends its result and wipes its bytes. The child is
+        killed, and left to kill_run to reap.
 
         The request (with the run's limits) and the result (with its times) live only in
         this call's frame, which ends before the next child is forked: the next child's
@@ -733,7 +731,6 @@ class Zygote:
             blobs = outputs = None  # wiped, and now freed
             if wiped > TRIM_AFTER_BYTES:
                 libc.malloc_trim(0)
-        return request.get("program")
 
     def read_secret_frame(self, fd: int) -> bytearray:
         """A frame read into a buffer of its own, which is wiped after the run."""
@@ -755,20 +752,6 @@ class Zygote:
             wipe(secret)
         return wiped
 
-    def remember(self, program: object) -> None:
-        """Compiles `program` for the children of later runs, unless it is already known."""
-        if not isinstance(program, str) or len(program) > COMPILED_PROGRAM_MAX_CHARS:
-            return
-        code = self.programs.pop(program, None)
-        if code is None:
-            try:
-                code = compile(program, "<sample>", "exec")
-            except BaseException:  # noqa: BLE001 - the child reports the program's errors
-                return
-        self.programs[program] = code  # now the newest
-        while len(self.programs) > COMPILED_PROGRAMS:
-            del self.programs[next(iter(self.programs))]
-
     def spawn_child(self) -> Child:
         self.renew_run_scratch()
         input_read, input_write = os.pipe()
@@ -778,7 +761,7 @@ class Zygote:
             os.close(input_write)
             os.close(result_read)
             run_child(input_read, result_write, self.run_scratch, self.limits,
-                      self.pid_namespace, self.programs)
+                      self.pid_namespace)
         os.close(input_read)
         os.close(result_write)
         for fd in (input_write, result_read):

@@ -685,6 +685,39 @@ def test_no_input_or_output_of_a_run_is_left_in_the_next_childs_memory(isolation
     assert found == {"control"}
 
 
+def test_no_program_of_an_earlier_run_is_in_the_next_childs_memory(sandbox):
+    """A worker's runs follow one another across submissions: the next run must not find the
+    program of the last (another submission's sample, maybe unpublished) in memory it inherits
+    from the zygote, as text or as compiled code (a string constant of it, here)."""
+    marker = secrets.token_hex(32)
+    earlier = f"def f():\n    return len({marker!r})  # {marker}\n"
+    program = MEMORY_SCAN_PROGRAM.format(halves={
+        "program": halves(marker), "control": halves(secrets.token_hex(32))})
+    for _ in range(2):  # in each zygote, where there are two
+        assert run(sandbox, earlier).output == len(marker)
+    result = run(sandbox, program)
+    assert result.status == "ok", result
+    names, scanned = result.output
+    assert scanned > 1024**2 and names == ["control"], result.output
+
+
+def test_a_program_leaves_no_memory_to_later_runs(sandbox):
+    """Constants a program's compilation folds (up to 4 KiB each from a dozen characters of
+    source) stay with its code: were the zygote to keep that, every later child would carry
+    it, in its recorded peak memory and against its own memory limit."""
+    plain = "def f():\n    return 1\n"
+    before = run(sandbox, plain)
+    assert before.status == "ok", before
+    for round_ in range(2):  # in each zygote, where there are two
+        folded = "\n".join(f"c{i} = '{round_}{i:x}' * {4096 // len(f'{round_}{i:x}')}"
+                            for i in range(6000))
+        result = run(sandbox, folded + "\n" + plain)
+        assert result.status == "ok" and result.peak_memory > before.peak_memory + 16 * 1024**2
+    after = run(sandbox, plain)
+    assert after.status == "ok", after
+    assert after.peak_memory < before.peak_memory + 8 * 1024**2, (before, after)
+
+
 # ---------------------------------------------------------------- the clock and the protocol
 # (issue 16 §1 and §6)
 
