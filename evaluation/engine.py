@@ -147,6 +147,18 @@ def charged_time(run: RunResult, allowance: float) -> float:
     return max(run.call_seconds, run.wall_seconds - allowance)
 
 
+# What no database stores: PostgreSQL refuses NUL and lone surrogates in text and JSON (see
+# evaluation.formats). A sample's error text is the sample's to choose (an exception's message,
+# or anything its process sends), as is a checker's error that quotes its output.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` with what no database stores replaced by U+FFFD, so that a sample cannot make
+    its results fail to be written (and its job be retried)."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 def user_lines(error: str, prompt: str) -> str:
     """`error` with the line numbers of the sample program (prompt, then the sample's code)
     turned into lines of the sample's own code, as its author numbers them."""
@@ -319,7 +331,7 @@ class ProblemRunner:
                 if weighted and reference_first:
                     self._ensure_reference_reps(level, repetition + 1)
                 if not self._run_repetition(program, level, times, outcome):
-                    outcome.error = user_lines(outcome.error, self.spec.prompt)
+                    outcome.error = storable(user_lines(outcome.error, self.spec.prompt))
                     return outcome
                 if weighted and not reference_first:
                     self._ensure_reference_reps(level, repetition + 1)

@@ -767,11 +767,13 @@ FORGERS = {
 # input are None.
 SLOW_MODULE_CODE = "import time\ntime.sleep(1.0)\n" + FAST
 PRINTS = FAST.replace("    return", "    print(len(xs))\n    return")
+# An error whose text holds a NUL, which PostgreSQL stores in neither text nor JSON.
+NUL_ERROR = "def sum_squares(xs):\n    raise ValueError('before \\x00 after')\n"
 
 
 @pytest.fixture(scope="module")
 def hostile_evaluation(tmp_path_factory):
-    codes = [FAST, *FORGERS.values(), SLOW_MODULE_CODE, PRINTS]
+    codes = [FAST, *FORGERS.values(), SLOW_MODULE_CODE, PRINTS, NUL_ERROR]
     cache = CaseCache(tmp_path_factory.mktemp("c"))
     with Sandbox(memory_bytes=EvalSettings().memory_bytes) as sandbox:
         return evaluate_problem(SPEC, codes, EvalSettings(), cache, sandbox=sandbox)
@@ -798,6 +800,13 @@ def test_print_is_none_as_in_enamel(hostile_evaluation):
     prints = hostile_evaluation.samples[6]
     assert prints.status == SampleStatus.ERROR and not prints.correct
     assert prints.error.startswith("TypeError"), prints.error
+
+
+def test_an_error_text_the_database_cannot_store_is_made_storable(hostile_evaluation):
+    """Else the sample's results could not be written: its job would fail, and be retried."""
+    nul = hostile_evaluation.samples[7]
+    assert nul.status == SampleStatus.ERROR and not nul.correct
+    assert nul.error == "ValueError: before \ufffd after", nul.error
 
 
 def test_a_sample_cannot_read_its_limits(sandbox):
