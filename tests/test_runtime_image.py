@@ -1,9 +1,11 @@
 """The sandbox's files: copies on a tmpfs, never the host's own (evaluation.runtime_image)."""
 
 import fcntl
+import importlib.util
 import os
 import pickle
 import shutil
+import struct
 
 import pytest
 
@@ -56,6 +58,19 @@ def test_the_image_runs_the_interpreter_and_the_zygote_is_a_copy():
     copy = lease.path
     assert open(copy, "rb").read() == ZYGOTE_SCRIPT.read_bytes()
     assert not os.stat(copy).st_mode & 0o222  # read-only
+
+
+def test_the_image_s_cached_bytecode_is_valid_for_its_sources():
+    image = runtime_image.runtime_image(base_interpreter())
+    image.release()
+    source = image.path + os.path.join(runtime_image.stdlib_dir(), "difflib.py")
+    cached = importlib.util.cache_from_source(source)
+    header = open(cached, "rb").read(16)
+    # As the import system checks it (PEP 552): unless the source's time and size are the
+    # ones recorded, the module is compiled again on every import.
+    flags, mtime, size = struct.unpack("<III", header[4:16])
+    assert flags == 0
+    assert (mtime, size) == (int(os.stat(source).st_mtime) & 0xFFFFFFFF, os.stat(source).st_size)
 
 
 def test_a_removed_image_is_built_again(tmp_path, monkeypatch):
