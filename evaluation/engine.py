@@ -51,6 +51,10 @@ OVERHEAD_SLACK = 1.25
 OVERHEAD_FLOOR_SECONDS = 0.0002
 # The allowance on levels the reference is not timed on (weight 0: only pass or fail counts).
 UNTIMED_OVERHEAD_SECONDS = 0.002
+# A sample's typical time on a test is at least its least CPU time by the kernel's count
+# less the reference's typical CPU time outside its call and this (see
+# ProblemRunner._cpu_floor).
+CPU_FLOOR_SECONDS = 0.000002
 # How often a repetition is run again when only the zygote's clock puts one of its runs past
 # ENAMEL's limit (see ProblemRunner._run_repetition).
 DISPUTED_RETRIES = 2
@@ -196,6 +200,7 @@ class _ReferenceTimes:
 
     reps: list[list[list[float]]]
     overhead: list[list[list[float]]]  # time each run of this test spent outside the call
+    codec: list[list[list[float]]]  # CPU time each run of this test spent outside the call
     module: list[list[list[float]]]  # time each run of this test spent in module code
 
 
@@ -214,7 +219,8 @@ class ProblemRunner:
         def per_test() -> list[list[list[float]]]:
             return [[[] for _ in level.tests] for level in tests.levels]
 
-        self.reference = _ReferenceTimes(reps=per_test(), overhead=per_test(), module=per_test())
+        self.reference = _ReferenceTimes(reps=per_test(), overhead=per_test(), codec=per_test(),
+                                         module=per_test())
         # Digests of the output bytes the checker accepted, per test (see _failure).
         self.accepted: list[list[set[bytes]]] = [
             [set() for _ in level.tests] for level in tests.levels
@@ -253,6 +259,7 @@ class ProblemRunner:
             self.reference.overhead[level][test].append(
                 max(0.0, run.wall_seconds - run.call_seconds)
             )
+            self.reference.codec[level][test].append(max(0.0, run.cpu_seconds - call_time(run)))
             self.reference.module[level][test].append(run.module_seconds)
             self.reference.reps[level][test].append(call_time(run))
 
@@ -286,6 +293,22 @@ class ProblemRunner:
         # The largest, not a typical, overhead: on a loaded machine the reference's runs show
         # how much scheduling alone adds, and an honest sample must not be charged for that.
         return max(seen) * OVERHEAD_SLACK + OVERHEAD_FLOOR_SECONDS
+
+    def _cpu_floor(self, level: int, test: int, cpus: list[float]) -> float:
+        """The least a sample's typical time on this test can be, by the kernel's count of its
+        process's CPU time over its runs' calls (`cpus`): the least of them, less the
+        reference's typical CPU time outside its call on the test (decoding the input,
+        encoding the output) and CPU_FLOOR_SECONDS.
+
+        The child's own clock says what the sample likes; its CPU time it cannot set back, so
+        a sample that claims less than its work took is charged its work. Noise only adds to
+        CPU time, so the least of a sample's runs is the one nearest its work, and is never
+        above the reference's typical figure more than the work: an honest sample is not
+        charged for noise (on the shared sets, eff@1 moved by less than 0.001). What a forger
+        can still hide is that figure's spread, which is the most on the shortest calls.
+        """
+        codec = hodges_lehmann(self.reference.codec[level][test])
+        return min(cpus) - codec - CPU_FLOOR_SECONDS
 
     def _limit_time(self, run: RunResult, level: int, test: int) -> float:
         """What ENAMEL's alarm would have seen of this run: its charged time, plus what its
@@ -323,6 +346,7 @@ class ProblemRunner:
         for level, tests in enumerate(self.tests.levels):
             weighted = bool(self.spec.hardness[level])
             times: list[list[float]] = [[] for _ in tests.tests]
+            cpus: list[list[float]] = [[] for _ in tests.tests]  # each run's, by the kernel
             for repetition in range(self.repetitions[level]):
                 # Interleaved in ABBA order (reference, sample, sample, reference, ...): each
                 # side goes first equally often, and, where the sandbox alternates between two
@@ -330,16 +354,23 @@ class ProblemRunner:
                 reference_first = repetition % 2 == 0
                 if weighted and reference_first:
                     self._ensure_reference_reps(level, repetition + 1)
-                if not self._run_repetition(program, level, times, outcome):
+                if not self._run_repetition(program, level, times, cpus, outcome):
                     outcome.error = storable(user_lines(outcome.error, self.spec.prompt))
                     return outcome
                 if weighted and not reference_first:
                     self._ensure_reference_reps(level, repetition + 1)
+            if weighted:
+                for test, reps in enumerate(times):
+                    # Hodges–Lehmann moves with a constant added to every repetition: this
+                    # makes the test's estimate the floor, when it was below it.
+                    shortfall = self._cpu_floor(level, test, cpus[test]) - hodges_lehmann(reps)
+                    if shortfall > 0:
+                        times[test] = [seconds + shortfall for seconds in reps]
             outcome.times.append(times)
         return outcome
 
     def _run_repetition(self, program: str, level: int, times: list[list[float]],
-                        outcome: SampleRun) -> bool:
+                        cpus: list[list[float]], outcome: SampleRun) -> bool:
         """One repetition of the sample on `level`'s tests, each accepted run's charged time
         appended to `times[test]`; False once the sample is stopped, `outcome` saying why.
 
@@ -382,6 +413,7 @@ class ProblemRunner:
                     outcome.error = run.error or f"{failure} on level {level} test {number}"
                     return False
                 times[number].append(charged_time(run, self._allowance(level, number)))
+                cpus[number].append(run.cpu_seconds)
                 done = number + 1
         return True
 

@@ -97,6 +97,9 @@ class RunResult:
     # refinement within what the zygote's clock allows (see evaluation.engine.charged_time).
     call_seconds: float = 0.0
     wall_seconds: float = 0.0  # zygote-measured, input sent to whole result received
+    # The child's CPU time over that span by the kernel's count, all its threads included:
+    # decoding the input, the call, encoding the output (see engine.ProblemRunner._cpu_floor).
+    cpu_seconds: float = 0.0
     module_seconds: float = 0.0  # zygote-measured, the program's module code before the call
     peak_memory: int = 0  # bytes, the child's max RSS
     error: str = ""  # "ExceptionType: short message" for error/memory/killed
@@ -368,6 +371,7 @@ class ZygoteProcess:
                 RunResult(
                     status=RunStatus(call["status"]),
                     wall_seconds=float(call["wall_seconds"]),
+                    cpu_seconds=float(call["cpu_seconds"]),
                     module_seconds=float(call["module_seconds"]),
                     peak_memory=int(header.get("peak_memory") or 0),
                     error=one_line(str(call.get("error", ""))),

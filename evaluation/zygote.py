@@ -17,8 +17,8 @@ header and a binary blob (often empty); a frame is an 8-byte big-endian length, 
     worker -> zygote  {"op": "run", program, entry_point, timeouts, stop_after}
                       + one frame per call, each a pickled argument tuple (held here until
                       the child is "ready" for it)
-    zygote -> worker  {"event": "result", calls: [{status, wall_seconds, module_seconds,
-                      error}, ...], peak_memory}
+    zygote -> worker  {"event": "result", calls: [{status, wall_seconds, cpu_seconds,
+                      module_seconds, error}, ...], peak_memory}
                       + one frame per call made: what the child sent less its status code
                       (its clock's figure, then a pickled output or an error's text), or
                       nothing when the zygote decided the call's end (timeout, death)
@@ -205,6 +205,7 @@ RESOURCE_LIMITS = [getattr(resource, name) for name in dir(resource) if name.sta
 ERROR_CHARS = 200
 PROC_FILE_MAX_BYTES = 64 * 1024  # /proc/PID/status, the largest we read, is a few KiB
 
+CPUCLOCK_SCHED = 2  # with a PID in the clock id: the process's CPU time (linux/posix-timers.h)
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
@@ -230,6 +231,19 @@ SYSV_REMOVERS: dict[str, Callable[[int], int]] = {
     "msg": lambda ipc_id: libc.msgctl(ipc_id, IPC_RMID, None),
     "sem": lambda ipc_id: libc.semctl(ipc_id, 0, IPC_RMID),
 }
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """The CPU time of process `pid`, all its threads (those that exited too), by the kernel's
+    count (its CPUCLOCK_SCHED clock, in ns); None once it is gone.
+
+    Unlike the child's own clock, the child cannot set it back: it is evidence of how much
+    work a call did, whatever the harness beside the call reports. Work moved to another
+    process is not in it (the wall clock still bounds that)."""
+    try:
+        return time.clock_gettime((~pid << 3) | CPUCLOCK_SCHED)
+    except OSError:
+        return None
 
 
 def prctl(option: int, value: int) -> None:
@@ -802,7 +816,8 @@ class Zygote:
         program = {"program": request["program"], "entry_point": request["entry_point"]}
         loaded = self.await_message(link, time.monotonic() + IMPORT_SECONDS, child.input_fd,
                                     frame(json.dumps(program).encode()), input_first=True)
-        failed = self.refused_ready(loaded, {"module_seconds": 0.0, "wall_seconds": 0.0},
+        failed = self.refused_ready(loaded, {"module_seconds": 0.0, "wall_seconds": 0.0,
+                                             "cpu_seconds": 0.0},
                                     "Timeout: importing the program's modules")
         if failed is not None:
             return [failed[0]], [failed[1]]
@@ -822,19 +837,27 @@ class Zygote:
     def call(self, link: ChildLink, child: Child, timeout: float,
              argument: memoryview) -> tuple[Header, Buffer]:
         """One call within `timeout`: the module code runs, then the argument frame goes to
-        the child, and its result comes back. Both phases are timed here, by our clock."""
+        the child, and its result comes back. Both phases are timed here, by our clock, and
+        the second by the kernel's count of the child's CPU time too (process_cpu_seconds)."""
         deadline = time.monotonic() + timeout + DEADLINE_MARGIN_SECONDS
         start = time.perf_counter()
         received = self.await_message(link, deadline, child.input_fd, RUN_MODULE,
                                       input_first=True)
-        times = {"module_seconds": time.perf_counter() - start, "wall_seconds": 0.0}
+        times = {"module_seconds": time.perf_counter() - start, "wall_seconds": 0.0,
+                 "cpu_seconds": 0.0}
         failed = self.refused_ready(received, times, "Timeout: the program's module code")
         if failed is not None:
             return failed
+        cpu_start = process_cpu_seconds(child.pid)
         start = time.perf_counter()
         received = self.await_message(link, deadline, child.input_fd, argument,
                                       input_first=True)
         times["wall_seconds"] = time.perf_counter() - start
+        cpu_end = process_cpu_seconds(child.pid)
+        # Unreadable only once the child is gone: counted as busy throughout, as no honest
+        # child exits before it is killed.
+        times["cpu_seconds"] = times["wall_seconds"] if cpu_start is None or cpu_end is None \
+            else cpu_end - cpu_start
         if received is None:
             return {"status": RunStatus.TIMEOUT, "error": "", **times}, b""
         if isinstance(received, dict):

@@ -19,6 +19,7 @@ from evaluation.engine import (
     reference_answers,
     validate_problem,
 )
+from evaluation.metrics import hodges_lehmann
 from evaluation.results import SampleStatus
 from evaluation.sandbox import RunResult, Sandbox
 from evaluation.spec import EvalSettings, ProblemSpec
@@ -380,11 +381,14 @@ def test_a_run_past_the_limit_by_the_zygotes_clock_alone_is_repeated_at_most_twi
 
 def test_a_sample_is_charged_its_wall_time_less_at_most_the_references_overhead(cache,
                                                                                 sandbox):
-    # The README's bound, to the bit: a call is charged its wall time by the zygote's clock
+    # The README's bounds, to the bit. A call is charged its wall time by the zygote's clock
     # less at most what the reference's runs of the same test so far spent outside their
     # calls (their wall time less their own clock's), x 1.25 + 0.2 ms; the sample's own clock
-    # only refines that within the bound. The forger, SLOWER claiming a nanosecond a call, is
-    # charged the bound itself; FAST's own clock mostly says more, and is believed.
+    # only refines that within the bound. Then, once a level is done, each test's typical
+    # (Hodges-Lehmann) charge is at least the least CPU time of its runs by the kernel's
+    # count less the reference's typical CPU time outside its calls and 2 us: its
+    # repetitions move up together when it is not. The forger, SLOWER claiming a nanosecond
+    # a call, is charged by the bounds; FAST's own clock mostly says more, and is believed.
     settings = EvalSettings(timeout_factor=100.0)  # no run near the limit: each is charged
     tests = cache.get(SPEC, settings.seed,
                       lambda blobs: reference_answers(sandbox, SPEC, blobs))
@@ -396,26 +400,62 @@ def test_a_sample_is_charged_its_wall_time_less_at_most_the_references_overhead(
     assert runner.repeated_runs == 0  # every run charged as it came
     where = positions(tests)
     outside: dict[bytes, list[float]] = {}  # the reference's, per test
+    codec: dict[bytes, list[float]] = {}  # the reference's CPU time outside its calls
     expected = {SPEC.sample_program(code): [[[] for _ in level.tests] for level in tests.levels]
                 for code in codes}
+    cpus = {SPEC.sample_program(code): [[[] for _ in level.tests] for level in tests.levels]
+            for code in codes}
     for program, calls in recording.batches:
         for args, run in calls:
             level, number = where[args]
             if program == SPEC.reference_program:
                 outside.setdefault(args, []).append(max(0.0, run.wall_seconds - run.call_seconds))
+                codec.setdefault(args, []).append(max(0.0, run.cpu_seconds - run.call_seconds))
             elif SPEC.hardness[level]:  # on weighted levels, where the reference is timed
                 bound = max(outside[args]) * 1.25 + 0.0002
                 expected[program][level][number].append(
                     max(run.call_seconds, run.wall_seconds - bound))
+                cpus[program][level][number].append(run.cpu_seconds)
+    for program, levels in expected.items():
+        for level, level_tests in enumerate(levels[1:], start=1):
+            for number, charges in enumerate(level_tests):
+                floor = (min(cpus[program][level][number])
+                         - hodges_lehmann(codec[tests.levels[level].tests[number].args])
+                         - 0.000002)
+                shortfall = floor - hodges_lehmann(charges)
+                if shortfall > 0:
+                    level_tests[number] = [charge + shortfall for charge in charges]
     for code, outcome in zip(codes, outcomes, strict=True):
         assert outcome.stop is None, outcome
         wanted = expected[SPEC.sample_program(code)]
         for level in range(1, len(tests.levels)):
             for charged, bound in zip(outcome.times[level], wanted[level], strict=True):
                 assert charged == pytest.approx(bound, rel=1e-12), level
-    # Somewhere the bound, not the forger's claim, is what it was charged.
+    # Somewhere the bounds, not the forger's claim, are what it was charged.
     forger = outcomes[0]
     assert any(seconds > 1e-6 for level in forger.times[1:] for test in level for seconds in test)
+
+
+# Microsecond calls: a sample doing a hundred times the reference's work, its clock forged.
+TINY = ProblemSpec(**{**SPEC.__dict__, "level_sizes": (5, 10, 20, 40)})
+HUNDREDFOLD_FORGER = PROMPT + (
+    "    for _ in range(100):\n        total = sum(x * x for x in xs)\n    return total\n"
+) + FORGED_CLOCK
+
+
+def test_a_forger_is_charged_the_work_the_kernel_counts(cache, sandbox):
+    # On calls of microseconds the wall clock's allowance (0.2 ms at least, for the time
+    # outside the call) would hide a hundred times the work behind a forged clock; the
+    # kernel's count of the child's CPU time shows it.
+    evaluation = evaluate_problem(TINY, [FAST, HUNDREDFOLD_FORGER], EvalSettings(), cache,
+                                  sandbox=sandbox)
+    fast, forger = evaluation.samples
+    assert fast.status == SampleStatus.PASSED, fast.error
+    # Charged past T (within ENAMEL's tolerance above it: correct, not a timeout), where its
+    # own clock claims nothing at all.
+    assert forger.correct and forger.efficiency == 0.0 < fast.efficiency, forger
+    for level in (1, 2, 3):
+        assert forger.times[level] > evaluation.timeout, level
 
 
 def live(pid: int) -> bool:

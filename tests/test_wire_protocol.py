@@ -52,9 +52,10 @@ def test_a_result_from_the_zygote_is_read_by_the_worker():
     child = b"".join(bytes(part) for part in zygote.result_frame(zygote.ChildCode.OK, 0.25, output))
     sent = bytearray(zygote.read_frame(pipe_through(child)))
     checked, forwarded = zygote.Zygote.checked_result(sent, {"wall_seconds": 0.5,
+                                                             "cpu_seconds": 0.375,
                                                              "module_seconds": 0.1})
     calls = [checked, {"status": "timeout", "error": "", "wall_seconds": 2.0,
-                       "module_seconds": 0.0}]
+                       "cpu_seconds": 2.0, "module_seconds": 0.0}]
     blobs = [bytes(forwarded), b""]  # the zygote's own verdict carries nothing
     inbox = bytearray(zygote.message(
         {"event": "result", "calls": calls, "peak_memory": 4096},
@@ -62,8 +63,8 @@ def test_a_result_from_the_zygote_is_read_by_the_worker():
     header, blob = sandbox.ZygoteProcess._take_message(inbox, sandbox.MAX_OUTPUT_FRAME_BYTES)
     assert inbox == b""
     first, second = sandbox.ZygoteProcess._results(header, blob, sent=2)
-    assert (first.status, first.call_seconds, first.output, first.peak_memory) == (
-        sandbox.RunStatus.OK, 0.25, [1, 2, 3], 4096)
+    assert (first.status, first.call_seconds, first.cpu_seconds, first.output,
+            first.peak_memory) == (sandbox.RunStatus.OK, 0.25, 0.375, [1, 2, 3], 4096)
     assert (second.status, second.wall_seconds) == (sandbox.RunStatus.TIMEOUT, 2.0)
     assert type(second.status) is sandbox.RunStatus  # decoded from JSON's plain string
 
