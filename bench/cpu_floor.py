@@ -1,11 +1,13 @@
 """What the CPU-time floor costs honest samples: eff@1 with and without it, from the same runs.
 
-    .venv/bin/python bench/cpu_floor.py [--sets humaneval-canonical,...] [--out bench/out]
+    .venv/bin/python bench/cpu_floor.py [--sets humaneval-canonical,generations:MODEL,...]
+        [--out bench/out]
 
 A sample's estimate on a test is at least the least CPU time (by the kernel's count) of its
 repetitions less the reference's typical CPU time outside its calls (README, "Timing";
 engine.ProblemRunner._cpu_floor). Honest samples should almost never meet it. This evaluates
-each shared set once with `manage.py evaluate` in this process, recording for every sample and
+each set (a shared set, or the model generations `generations:MODEL`, as bench/agreement.py
+reads them) once with `manage.py evaluate` in this process, recording for every sample and
 test the charges and CPU times the floor was computed from, then scores every sample that
 passed again as if there were no floor, with the engine's own metrics. It reports per set the
 change in eff@1 and the samples that changed most, and checks that scoring the recorded
@@ -18,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from agreement import sample_set
 from common import (
     CHECKOUT,
     SAMPLE_SETS,
@@ -89,8 +92,10 @@ def main() -> None:
     for name in options.sets.split(","):
         figures: Figures = {}
         record_floors(figures)
-        out = scratch / f"{name}.json"
-        call_command("evaluate", str(SAMPLE_SETS[name]), "--name", name, "--output", str(out))
+        out = scratch / f"{name.replace(':', '-')}.json"
+        sample_file, problems = sample_set(name, scratch, None)
+        call_command("evaluate", str(sample_file), "--name", sample_file.stem, "--output",
+                     str(out), *(["--problems", problems] if problems else []))
         problems = load(out)["problems"]
         changes, mismatch = [], 0.0
         for (task_id, number), levels in figures.items():
