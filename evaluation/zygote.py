@@ -546,10 +546,17 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, i
     # Each call as ENAMEL makes it: the program's module code in a fresh scope (untimed, but
     # under the call's deadline), then the call, timed. The module code runs before the
     # call's input exists in this process: its arguments are sent once "ready" is out.
+    args = function = output = blob = None
     while True:
         try:
             if read_frame(CHILD_INPUT_FD):
                 raise ValueError("expected the signal to run the module code")
+            # The last call's input, output and program state (its module's globals, caches
+            # included) are freed here, once the zygote has read the call's CPU time: freeing
+            # them is no part of decoding and encoding, which the reference's CPU time outside
+            # its calls stands for (engine.ProblemRunner._cpu_floor). One call's input is still
+            # alive at a time, as in a child of its own.
+            args = function = output = blob = None
             scope = sample_scope()
             exec(code, scope)
             function = scope.get(entry_point)
@@ -565,7 +572,6 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, i
             start = clock()
             output = function(*args)
             call_seconds = clock() - start
-            del args, function  # one call's input alive at a time, as in a child of its own
         except BaseException as exc:
             send_result(*failure(exc))
             return
@@ -575,9 +581,7 @@ def serve_child(input_fd: int, result_fd: int, scratch: str, limits: dict[str, i
             # Only plain data pickles by value; anything else names a class the worker refuses.
             send_result(*failure(exc, "UnsafeOutput: cannot pickle the output ({})"))
             return
-        del output  # not kept alive into the next call
         send_result(ChildCode.OK, call_seconds, blob)
-        del blob
 
 
 def failure(exc: BaseException, error: str = "{}") -> tuple[ChildCode, float, bytes]:
