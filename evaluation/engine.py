@@ -29,6 +29,7 @@ from operator import is_
 from typing import Any
 
 from evaluation.cache import CaseCache, ProblemCases
+from evaluation.formats import UNSTORABLE
 from evaluation.metrics import hodges_lehmann, problem_metrics
 from evaluation.results import ProblemEvaluation, SampleStatus
 from evaluation.sandbox import RunResult, RunStatus, Sandbox, UnsafeOutput
@@ -151,16 +152,12 @@ def charged_time(run: RunResult, allowance: float) -> float:
     return max(run.call_seconds, run.wall_seconds - allowance)
 
 
-# What no database stores: PostgreSQL refuses NUL and lone surrogates in text and JSON (see
-# evaluation.formats). A sample's error text is the sample's to choose (an exception's message,
-# or anything its process sends), as is a checker's error that quotes its output.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def storable(text: str) -> str:
-    """`text` with what no database stores replaced by U+FFFD, so that a sample cannot make
-    its results fail to be written (and its job be retried)."""
-    return _UNSTORABLE.sub("\ufffd", text)
+    """`text` with what no database stores (formats.UNSTORABLE) replaced by U+FFFD, so that a
+    sample cannot make its results fail to be written (and its job be retried): its error
+    text is its own to choose (an exception's message, or anything its process sends), as is
+    a checker's error that quotes its output."""
+    return UNSTORABLE.sub("\ufffd", text)
 
 
 def user_lines(error: str, prompt: str) -> str:
@@ -302,10 +299,10 @@ class ProblemRunner:
 
         The child's own clock says what the sample likes; its CPU time it cannot set back, so
         a sample that claims less than its work took is charged its work. Noise only adds to
-        CPU time, so the least of a sample's runs is the one nearest its work, and is never
-        above the reference's typical figure more than the work: an honest sample is not
-        charged for noise (on the shared sets, eff@1 moved by less than 0.001). What a forger
-        can still hide is that figure's spread, which is the most on the shortest calls.
+        CPU time, so the least of a sample's runs is the one nearest its work, and an honest
+        sample rarely meets the floor (bench/cpu_floor.py: 0.001-0.005 of eff@1 a set, all on
+        microsecond problems). What a forger can still hide is that figure's spread, which is
+        the most on the shortest calls.
         """
         codec = hodges_lehmann(self.reference.codec[level][test])
         return min(cpus) - codec - CPU_FLOOR_SECONDS

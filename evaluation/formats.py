@@ -39,7 +39,7 @@ _TASK_ID = re.compile(r"HumanEval/(0|[1-9][0-9]{0,5})")
 _ZIP_MEMBER = re.compile(r"(?:[^/]+/)?HumanEval_(0|[1-9][0-9]{0,5})/([0-9]{1,6})\.py")
 # Text no database stores and no program can be: PostgreSQL refuses NUL in text and JSON, and a
 # lone surrogate (which a JSON "\ud800" escape makes) cannot be encoded as UTF-8 at all.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty one
 _JSON_TYPE_NAMES = {
     type(None): "null",
@@ -144,7 +144,7 @@ class _Collector:
         task_id = f"HumanEval/{index}"
         if self.known is not None and task_id not in self.known:
             raise SampleFormatError(f"{where}: {task_id}: unknown task id")
-        bad = _UNSTORABLE.search(code)
+        bad = UNSTORABLE.search(code)
         if bad:
             what = "a NUL character" if bad[0] == "\x00" else "a lone surrogate"
             raise SampleFormatError(
